@@ -1,6 +1,9 @@
-// Subcommand registry: each subcommand lives in its own module and adds itself here.
+// Subcommand registry: each subcommand lives in its own module and registers itself here.
 import type { Command } from 'commander';
+import { registerCheckConfig } from './check-config.js';
+import { registerMigrate } from './migrate.js';
 
-export function registerCommands(_program: Command): void {
-  // serve, check-config and migrate are registered by their modules (see below).
+export function registerCommands(program: Command): void {
+  registerCheckConfig(program);
+  registerMigrate(program);
 }

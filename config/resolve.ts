@@ -1,0 +1,93 @@
+// Pick the configuration the server runs with: a YAML file (-c), PoPToP's files
+// (--pptpd-conf), or the embedded default; --chap-secrets overrides the secrets file.
+// Throws PptpdError (CONFIG_INVALID with every error listed, or CONFIG_IO) when the
+// configuration cannot be used; warnings come back in `issues`.
+import { readFileSync } from 'node:fs';
+import { defaultConfig, type Config } from './schema.js';
+import { invalidConfig, parseConfigText, readConfigText } from './load.js';
+import { configFromPoptop } from './poptop.js';
+import { hasErrors } from './issues.js';
+import { parseChapSecrets, type ParseIssue } from '../auth-plugins/chap-secrets/parse.js';
+import { ErrorCode, PptpdError } from '../server/errors.js';
+
+export interface ResolveOptions {
+  /** YAML configuration file. */
+  config?: string;
+  /** PoPToP pptpd.conf (its pppd options file and chap-secrets are followed). */
+  pptpdConf?: string;
+  /** chap-secrets file to use instead of the configured one. */
+  chapSecrets?: string;
+  /** With pptpdConf: read absolute paths named in the files under this directory. */
+  root?: string;
+}
+
+export function resolveConfig(opts: ResolveOptions): { config: Config; issues: ParseIssue[] } {
+  if (opts.config !== undefined && opts.pptpdConf !== undefined) {
+    throw new PptpdError(ErrorCode.CONFIG_INVALID, 'give either a YAML configuration (-c) or a PoPToP pptpd.conf (--pptpd-conf), not both');
+  }
+  let config: Config;
+  const issues: ParseIssue[] = [];
+  if (opts.config !== undefined) {
+    const parsed = parseConfigText(readConfigText(opts.config), opts.config);
+    if (parsed.config === undefined || hasErrors(parsed.issues)) throw invalidConfig(opts.config, parsed.issues);
+    config = parsed.config;
+    issues.push(...parsed.issues);
+  } else if (opts.pptpdConf !== undefined) {
+    const r = configFromPoptop({
+      pptpdConf: opts.pptpdConf,
+      ...(opts.chapSecrets !== undefined ? { chapSecrets: opts.chapSecrets } : {}),
+      ...(opts.root !== undefined ? { root: opts.root } : {}),
+    });
+    if (hasErrors(r.issues)) throw invalidConfig(opts.pptpdConf, r.issues);
+    config = r.config;
+    issues.push(...r.issues);
+  } else {
+    config = defaultConfig();
+  }
+  if (opts.chapSecrets !== undefined) {
+    const { config: c, issue } = withChapSecrets(config, opts.chapSecrets);
+    config = c;
+    if (issue !== undefined) issues.push(issue);
+  }
+  return { config, issues };
+}
+
+/** Point every chap-secrets entry at `file`, or put one first when the chain has none. */
+export function withChapSecrets(config: Config, file: string): { config: Config; issue?: ParseIssue } {
+  const chain = config.auth.chain;
+  if (chain.some((e) => e.plugin === 'chap-secrets')) {
+    return {
+      config: { ...config, auth: { ...config.auth, chain: chain.map((e) => (e.plugin === 'chap-secrets' ? { ...e, file } : e)) } },
+    };
+  }
+  return {
+    config: { ...config, auth: { ...config.auth, chain: [{ plugin: 'chap-secrets', file, watch: true }, ...chain] } },
+    issue: { file, line: 0, severity: 'warning', message: 'the auth chain had no chap-secrets entry: one was put first for --chap-secrets' },
+  };
+}
+
+/**
+ * Parse every chap-secrets file the auth chain names (for check-config). `root` maps
+ * absolute paths as in configFromPoptop. An unreadable file is an error: nobody could log in.
+ */
+export function checkChapSecretsFiles(config: Config, root?: string): { files: string[]; issues: ParseIssue[] } {
+  const issues: ParseIssue[] = [];
+  const files: string[] = [];
+  for (const entry of config.auth.chain) {
+    if (entry.plugin !== 'chap-secrets') continue;
+    const onDisk = root !== undefined && entry.file.startsWith('/') ? `${root.replace(/\/$/, '')}${entry.file}` : entry.file;
+    files.push(onDisk);
+    let text: string;
+    try {
+      text = readFileSync(onDisk, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+      issues.push({ file: onDisk, line: 0, severity: 'error', message: `cannot read the chap-secrets file (${code})` });
+      continue;
+    }
+    const parsed = parseChapSecrets(text, onDisk);
+    issues.push(...parsed.issues);
+    if (parsed.entries.length === 0) issues.push({ file: onDisk, line: 0, severity: 'warning', message: 'no usable entry: nobody can log in' });
+  }
+  return { files, issues };
+}

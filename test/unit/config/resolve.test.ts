@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { resolveConfig, checkChapSecretsFiles, withChapSecrets } from '../../../config/resolve.js';
+import { defaultConfig } from '../../../config/schema.js';
+import { PptpdError, ErrorCode } from '../../../server/errors.js';
+import { repoRoot } from '../../helpers/paths.js';
+
+const fixture = (name: string) => path.join(repoRoot, 'test/fixtures/poptop', name);
+
+test('no file: the embedded default', () => {
+  assert.deepEqual(resolveConfig({}), { config: defaultConfig(), issues: [] });
+});
+
+test('embedded default matches the documented product defaults', () => {
+  const c = defaultConfig();
+  assert.deepEqual([c.listen.address, c.listen.port], ['0.0.0.0', 1723]);
+  assert.deepEqual([c.pool.local, c.pool.remote], [['10.8.0.1'], ['10.8.0.2-254']]);
+  assert.deepEqual(c.ppp.auth.allowed, ['mschap-v2']);
+  assert.deepEqual([c.ppp.mppe.required, c.ppp.mppe.bits], [true, [128]]);
+  assert.deepEqual(c.auth.chain, [{ plugin: 'chap-secrets', file: '/etc/ppp/chap-secrets', watch: true }]);
+  assert.equal(c.accounting.journal.enabled, true);
+  assert.deepEqual([c.accounting.radius, c.accounting.redis], [undefined, undefined]);
+  assert.ok(c.auth.chain.every((e) => e.plugin !== 'radius' && e.plugin !== 'ldap'));
+});
+
+test('YAML, PoPToP, both (refused), --chap-secrets override', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pptpd-resolve-'));
+  try {
+    const yaml = path.join(dir, 'c.yaml');
+    writeFileSync(yaml, 'auth:\n  chain:\n    - plugin: radius\n      servers: [{host: 127.0.0.1, secret: testing123}]\n');
+    const y = resolveConfig({ config: yaml });
+    assert.equal(y.config.auth.chain[0]?.plugin, 'radius');
+    const withSecrets = resolveConfig({ config: yaml, chapSecrets: '/tmp/cs' });
+    assert.deepEqual(withSecrets.config.auth.chain.map((e) => e.plugin), ['chap-secrets', 'radius']);
+    assert.equal(withSecrets.issues.length, 1);
+    const p = resolveConfig({ pptpdConf: path.join(fixture('interop'), 'etc/pptpd.conf'), root: fixture('interop'), chapSecrets: '/x/y' });
+    assert.deepEqual(p.config.pool.remote, ['10.232.0.101-110']);
+    assert.equal(p.config.auth.chain[0]?.plugin === 'chap-secrets' && p.config.auth.chain[0].file, '/x/y');
+    assert.throws(() => resolveConfig({ config: yaml, pptpdConf: '/etc/pptpd.conf' }), PptpdError);
+    writeFileSync(yaml, 'listen:\n  port: -1\n');
+    assert.throws(() => resolveConfig({ config: yaml }), (e: unknown) => e instanceof PptpdError && e.code === ErrorCode.CONFIG_INVALID && e.message.includes(':2:'));
+    assert.throws(
+      () => resolveConfig({ pptpdConf: path.join(fixture('malformed'), 'etc/pptpd.conf'), root: fixture('malformed') }),
+      (e: unknown) => e instanceof PptpdError && e.code === ErrorCode.CONFIG_INVALID && e.message.includes('pptpd.conf:3'),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('withChapSecrets replaces every chap-secrets entry in place', () => {
+  const c = defaultConfig();
+  const r = withChapSecrets(c, '/new');
+  assert.equal(r.issue, undefined);
+  assert.deepEqual(r.config.auth.chain, [{ plugin: 'chap-secrets', file: '/new', watch: true }]);
+  assert.deepEqual(c.auth.chain[0], { plugin: 'chap-secrets', file: '/etc/ppp/chap-secrets', watch: true }, 'input untouched');
+});
+
+test('checkChapSecretsFiles parses the files the chain names (under root) and reports unreadable ones', () => {
+  const ok = checkChapSecretsFiles(defaultConfig(), fixture('howto'));
+  assert.deepEqual(ok.issues, []);
+  const missing = checkChapSecretsFiles(withChapSecrets(defaultConfig(), '/nonexistent/cs').config);
+  assert.equal(missing.issues[0]?.severity, 'error');
+});
