@@ -1,0 +1,156 @@
+// The MPPE Configuration Option of CCP (type 18, RFC 3078 §2): 4 octets of "Supported
+// Bits". Least significant octet: M 0x80 = 56-bit, S 0x40 = 128-bit, L 0x20 = 40-bit,
+// D 0x10 obsolete (SHOULD NOT be accepted), C 0x01 = MPPC compression (RFC 2118; we never
+// compress). Most significant octet: H 0x01 = stateless ("historyless") mode.
+//
+// RFC 1962 §2: a Configure-Request names what its sender will RECEIVE. So the peer's
+// request (which we Ack) fixes our send direction and our request (which the peer Acks)
+// fixes our receive direction. We keep the two separately; RFC 3078 §2.1 has the
+// responder Nak "a single encryption option", the strongest both allow (128 > 56 > 40).
+//
+// Stateless vs stateful (policy.stateful):
+//   'deny'   only stateless: the peer's stateful request is Nak'ed with H; a Nak asking
+//            us to go stateful ends MPPE (pppd's default refuse-mppe-stateful).
+//   'allow'  we ask stateless and accept whichever mode the peer asks or suggests.
+//   'prefer' we ask stateful, and Nak a stateless request once towards stateful; a peer
+//            that insists (re-requests H, or Naks ours with H) gets stateless. A stock
+//            pppd peer refuses stateful outright (it ends the link on such a Nak), so
+//            this is for Windows peers or pppd with `mppe-stateful`.
+import { ACK, nak, REJECT, type OptionHandler, type OptionVerdict } from '../fsm/negotiator.js';
+
+export const CCP_OPTION_MPPE = 18;
+
+export const MppeBit = {
+  H: 0x01000000,
+  M: 0x00000080, // 56-bit
+  S: 0x00000040, // 128-bit
+  L: 0x00000020, // 40-bit
+  D: 0x00000010, // obsolete
+  C: 0x00000001, // MPPC
+} as const;
+export type MppeBit = (typeof MppeBit)[keyof typeof MppeBit];
+
+export type MppeStrength = 40 | 56 | 128;
+export type MppeStatefulPolicy = 'deny' | 'allow' | 'prefer';
+
+export interface MppeCcpPolicy {
+  /** Without MPPE the link ends (pppd require-mppe). */
+  readonly required: boolean;
+  /** Key strengths we allow; empty = MPPE off. */
+  readonly bits: readonly MppeStrength[];
+  readonly stateful: MppeStatefulPolicy;
+}
+
+/** One direction's negotiated MPPE. */
+export interface MppeDirection {
+  readonly bits: MppeStrength;
+  readonly stateless: boolean;
+}
+
+const STRENGTH_BIT: Readonly<Record<MppeStrength, number>> = { 128: MppeBit.S, 56: MppeBit.M, 40: MppeBit.L };
+const STRONGEST_FIRST: readonly MppeStrength[] = [128, 56, 40];
+
+export function encodeMppe(d: MppeDirection): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(((d.stateless ? MppeBit.H : 0) | STRENGTH_BIT[d.bits]) >>> 0);
+  return b;
+}
+
+/** Strengths named in `v`, strongest first. */
+export function strengthsOf(v: number): MppeStrength[] {
+  return STRONGEST_FIRST.filter((s) => (v & STRENGTH_BIT[s]) !== 0);
+}
+
+/** A Supported Bits value with exactly one strength and nothing else but H, as a direction. */
+export function decodeSingle(v: number): MppeDirection | null {
+  const ss = strengthsOf(v);
+  const first = ss[0];
+  if (ss.length !== 1 || first === undefined) return null;
+  if ((v & ~(MppeBit.H | STRENGTH_BIT[first])) !== 0) return null;
+  return { bits: first, stateless: (v & MppeBit.H) !== 0 };
+}
+
+export function strongestAllowed(policy: MppeCcpPolicy, among: readonly MppeStrength[] = STRONGEST_FIRST): MppeStrength | null {
+  return STRONGEST_FIRST.find((s) => among.includes(s) && policy.bits.includes(s)) ?? null;
+}
+
+/** Negotiated state of the option, per direction. */
+export class MppeOptionState {
+  /** What our next Configure-Request asks; null = we stopped asking. */
+  target: MppeDirection | null = null;
+  /** Peer→us, once the peer Acked our request. */
+  recv: MppeDirection | null = null;
+  /** Us→peer, from the peer request we Acked. */
+  send: MppeDirection | null = null;
+  /** 'prefer': we already Nak'ed a stateless request towards stateful once. */
+  naggedStateful = false;
+  /** Why MPPE cannot be agreed (the session ends the link when MPPE is required). */
+  refused: string | null = null;
+}
+
+export function mppeOptionHandler(policy: MppeCcpPolicy, st: MppeOptionState): OptionHandler {
+  const u32 = (d: Buffer): number | null => (d.length === 4 ? d.readUInt32BE(0) : null);
+  return {
+    type: CCP_OPTION_MPPE,
+    name: 'MPPE',
+    resetLocal: () => {
+      const best = strongestAllowed(policy);
+      st.target = best === null ? null : { bits: best, stateless: policy.stateful !== 'prefer' };
+      st.recv = null;
+      st.naggedStateful = false;
+      st.refused = null;
+    },
+    resetPeer: () => {
+      st.send = null;
+    },
+    request: () => (st.target ? encodeMppe(st.target) : null),
+    check: (data): OptionVerdict => {
+      const v = u32(data);
+      if (v === null || policy.bits.length === 0) return REJECT;
+      const offered = strengthsOf(v).filter((s) => policy.bits.includes(s));
+      // Keep both directions at one strength when the peer offers ours (symmetry, as pppd).
+      const mine = st.target?.bits;
+      const bits = mine !== undefined && offered.includes(mine) ? mine : (strongestAllowed(policy, offered) ?? mine ?? strongestAllowed(policy));
+      if (bits === null || bits === undefined) return REJECT;
+      const peerStateless = (v & MppeBit.H) !== 0;
+      let stateless: boolean;
+      if (policy.stateful === 'deny') stateless = true;
+      else if (policy.stateful === 'prefer' && peerStateless && !st.naggedStateful) {
+        st.naggedStateful = true;
+        stateless = false;
+      } else stateless = peerStateless;
+      const want: MppeDirection = { bits, stateless };
+      // Our own request follows the strength we settle on, until the peer has Acked it.
+      if (st.target && st.recv === null && offered.length > 0) st.target = { ...st.target, bits };
+      const wantBuf = encodeMppe(want);
+      if (wantBuf.equals(data)) {
+        st.send = want;
+        return ACK;
+      }
+      return nak(wantBuf); // drops C (MPPC), D and unknown bits, keeps a single strength
+    },
+    acked: (data) => {
+      const v = u32(data);
+      st.recv = v === null ? null : decodeSingle(v);
+    },
+    naked: (data) => {
+      const v = u32(data);
+      if (v === null || !st.target) return;
+      const bits = strongestAllowed(policy, strengthsOf(v));
+      const stateless = (v & MppeBit.H) !== 0;
+      if (bits === null) {
+        st.target = null;
+        st.refused = 'peer suggested only MPPE strengths we do not allow';
+      } else if (!stateless && policy.stateful === 'deny') {
+        st.target = null;
+        st.refused = 'peer wants stateful MPPE but stateful mode is denied';
+      } else {
+        st.target = { bits, stateless };
+      }
+    },
+    rejected: () => {
+      st.target = null;
+      st.refused = 'peer rejected the MPPE option';
+    },
+  };
+}

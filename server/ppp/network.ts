@@ -1,0 +1,230 @@
+// The Network-Layer Protocol phase of one link (RFC 1661 §3.6): CCP with MPPE first, then
+// IPCP, then the IP data path. IPCP starts only once CCP has settled (Opened, or given up
+// when MPPE is optional) and, for the server, once the caller gave the addresses — so no
+// IP packet can pass before encryption is known (RFC 3078 §9: "Peers MUST NOT transmit
+// user data until the MPPE negotiation is complete"). CCP/IPCP packets that arrive before
+// their layer runs are kept (the latest one each) and replayed, instead of pppd's
+// Terminate-Ack that costs Windows a retransmission.
+import type { MppeKeys } from '../../auth-plugins/types.js';
+import { Ccp, type CcpResult } from './ccp/ccp.js';
+import type { MppeCcpPolicy } from './ccp/mppe-option.js';
+import { type Decapsulated, DataPath } from './datapath.js';
+import type { FrameCompression } from './frame.js';
+import type { RestartConfig } from './fsm/restart.js';
+import { Ipcp, type IpcpResult } from './ipcp/ipcp.js';
+import { parseIPv4 } from './ipcp/options.js';
+import { Protocol } from './protocols.js';
+import type { DownCause, NetworkConfig, NetworkUp, PppEvent, PppSessionOptions } from './session-types.js';
+import { requirementName } from './session-util.js';
+
+export interface NetworkHost {
+  transmit(protocol: number, payload: Buffer): void;
+  emit(event: PppEvent): void;
+  close(cause: DownCause, now: number, message: string): void;
+  /** Largest packet the peer accepts (its LCP MRU). */
+  peerMru(): number;
+}
+
+export class NetworkPhase {
+  ccp: Ccp | null = null;
+  ipcp: Ipcp | null = null;
+  readonly data = new DataPath();
+  /** IPCP Opened (and MPPE running if required): IP may flow. */
+  up = false;
+  private active = false;
+  private ccpSettled = false;
+  private keys: MppeKeys | null = null;
+  private network: NetworkConfig | null = null;
+  private readonly early = new Map<number, Buffer>();
+
+  constructor(
+    private readonly opts: PppSessionOptions,
+    private readonly restart: RestartConfig,
+    private readonly host: NetworkHost,
+    public policy: MppeCcpPolicy,
+  ) {}
+
+  get mppeEnabled(): boolean {
+    return this.policy.bits.length > 0;
+  }
+
+  get deadline(): number | null {
+    const a = this.ccp?.fsm.deadline ?? null;
+    const b = this.ipcp?.fsm.deadline ?? null;
+    return a === null ? b : b === null ? a : Math.min(a, b);
+  }
+
+  /** Authentication is done: enter the phase. */
+  begin(keys: MppeKeys | null, now: number): void {
+    this.active = true;
+    this.keys = keys;
+    if (this.mppeEnabled && keys) {
+      const ccp: Ccp = new Ccp(this.policy, this.restart, {
+        send: (p) => this.host.transmit(Protocol.CCP, p),
+        up: (r, t) => this.ccpUp(r, t),
+        down: () => this.data.clear(),
+        // Only while this CCP is the current one (not after a Protocol-Reject detached it).
+        finished: (t) => {
+          if (this.ccp === ccp) this.ccpFinished(t, 'CCP negotiation failed');
+        },
+        resetRequested: () => this.data.resetRequest(),
+        notice: (message) => this.host.emit({ type: 'notice', message }),
+      });
+      this.ccp = ccp;
+      this.ccp.fsm.open(now);
+      this.ccp.fsm.up(now);
+      this.replayEarly(Protocol.CCP, now);
+    } else if (this.policy.required) {
+      return this.host.close('mppe-refused', now, `MPPE is required (${requirementName(this.policy)}) but authentication gave no MPPE keys`);
+    } else {
+      this.ccpSettled = true;
+    }
+    this.maybeStartIpcp(now);
+  }
+
+  /** LCP left Opened: every NCP goes Down (RFC 1661 §3.7, tld → Down). */
+  reset(now: number): void {
+    this.up = false;
+    this.active = false;
+    this.data.clear();
+    this.ccp?.fsm.down(now);
+    this.ipcp?.fsm.down(now);
+    this.ccp = null;
+    this.ipcp = null;
+    this.ccpSettled = false;
+  }
+
+  setNetwork(net: NetworkConfig, now: number): void {
+    this.network = net;
+    this.maybeStartIpcp(now);
+  }
+
+  handleTimeout(now: number): void {
+    this.ccp?.fsm.handleTimeout(now);
+    this.ipcp?.fsm.handleTimeout(now);
+  }
+
+  /** A CCP or IPCP packet. Returns false when nobody takes it (the session Protocol-Rejects). */
+  input(protocol: number, info: Buffer, now: number, canWait: boolean): { handled: boolean; error: boolean } {
+    if (protocol === Protocol.CCP) {
+      if (this.ccp) {
+        const err = this.ccp.input(info, now);
+        const why = this.ccp.mppe.refused;
+        if (why && this.policy.required) {
+          this.host.close('mppe-refused', now, `peer refused MPPE but ${requirementName(this.policy)} is set: ${why}`);
+        }
+        return { handled: true, error: err !== null };
+      }
+      if (!this.mppeEnabled || this.ccpSettled) return { handled: false, error: false };
+    } else if (this.ipcp) {
+      return { handled: true, error: this.ipcp.input(info, now) !== null };
+    }
+    if (!canWait) return { handled: false, error: false };
+    this.early.set(protocol, Buffer.from(info));
+    return { handled: true, error: false };
+  }
+
+  /** The peer Protocol-Rejected `protocol`; true if it was one of ours. */
+  protocolRejected(protocol: number, now: number): boolean {
+    if (protocol === Protocol.CCP && this.ccp) {
+      // RFC 1661 §5.7: stop sending it; without CCP there is no MPPE.
+      const ccp = this.ccp;
+      this.ccp = null;
+      ccp.fsm.down(now);
+      ccp.fsm.close(now);
+      this.ccpFinished(now, 'peer rejected CCP');
+      return true;
+    }
+    if (protocol === Protocol.IPCP && this.ipcp) {
+      this.host.close('ncp-failed', now, 'peer rejected IPCP');
+      return true;
+    }
+    return false;
+  }
+
+  /** An IP packet to send, or null when it must not go out. */
+  encapsulate(packet: Buffer, comp: FrameCompression): Buffer | null {
+    if (!this.up || (this.policy.required && !this.data.encrypting)) return null;
+    return this.data.encapsulate(packet, comp);
+  }
+
+  /** A plain IP frame's packet, if plain IP is acceptable now. */
+  acceptPlainIp(): boolean {
+    return this.up && !this.data.decrypting && !this.policy.required;
+  }
+
+  receiveMppe(info: Buffer, now: number): Decapsulated {
+    if (!this.up) return { kind: 'drop', reason: 'network not up', resetRequired: false };
+    const r = this.data.decryptMppe(info);
+    // RFC 3078 §8.2: a stateful receiver out of sync asks for a flush.
+    if (r.kind === 'drop' && r.resetRequired) this.ccp?.requestReset(now);
+    return r;
+  }
+
+  private ccpUp(r: CcpResult, now: number): void {
+    if (this.policy.required && (!r.send || !r.recv)) {
+      return this.host.close('mppe-refused', now, `peer refused MPPE but ${requirementName(this.policy)} is set`);
+    }
+    if (this.keys && (r.send || r.recv)) this.data.configure(this.keys, r, this.opts.mppeFlushRekeys ?? true);
+    this.ccpSettled = true;
+    this.maybeStartIpcp(now);
+  }
+
+  private ccpFinished(now: number, message: string): void {
+    this.data.clear();
+    if (this.policy.required) return this.host.close('mppe-refused', now, `${message} but ${requirementName(this.policy)} is set`);
+    this.ccpSettled = true;
+    this.maybeStartIpcp(now);
+  }
+
+  private maybeStartIpcp(now: number): void {
+    if (this.ipcp || !this.active || !this.ccpSettled) return;
+    const server = this.opts.role === 'server';
+    const n = this.network;
+    if (server && !n) return; // waiting for setNetwork()
+    const ip = (s: string | undefined): number => (s ? (parseIPv4(s) ?? 0) : 0);
+    this.ipcp = new Ipcp(
+      {
+        role: this.opts.role,
+        local: server ? ip(n?.local) : 0,
+        remote: server ? ip(n?.remote) : 0,
+        dns: [ip(n?.dns?.[0]), ip(n?.dns?.[1])],
+        wins: [ip(n?.wins?.[0]), ip(n?.wins?.[1])],
+        requestDns: this.opts.requestDns ?? true,
+        requestWins: this.opts.requestWins ?? false,
+      },
+      this.restart,
+      {
+        send: (p) => this.host.transmit(Protocol.IPCP, p),
+        up: (r, t) => this.ipcpUp(r, t),
+        down: () => {
+          this.up = false;
+        },
+        finished: (t) => this.host.close('ncp-failed', t, 'IPCP negotiation failed'),
+        notice: (message) => this.host.emit({ type: 'notice', message }),
+      },
+    );
+    this.ipcp.fsm.open(now);
+    this.ipcp.fsm.up(now);
+    this.replayEarly(Protocol.IPCP, now);
+  }
+
+  private ipcpUp(r: IpcpResult, now: number): void {
+    if (this.policy.required && !this.data.encrypting) {
+      return this.host.close('mppe-refused', now, `IPCP opened without MPPE but ${requirementName(this.policy)} is set`);
+    }
+    this.up = true;
+    const m = this.ccp?.mppe;
+    const mppe = m && (this.data.encrypting || this.data.decrypting) ? { send: m.send, recv: m.recv } : null;
+    const mtu = Math.min(this.opts.mtu ?? 1500, this.host.peerMru());
+    const info: NetworkUp = { local: r.local, remote: r.remote, dns: r.dns, wins: r.wins, mppe, mtu };
+    this.host.emit({ type: 'network-up', ...info });
+  }
+
+  private replayEarly(protocol: number, now: number): void {
+    const pkt = this.early.get(protocol);
+    if (!pkt) return;
+    this.early.delete(protocol);
+    this.input(protocol, pkt, now, false);
+  }
+}

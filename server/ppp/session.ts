@@ -1,0 +1,396 @@
+// One PPP link, sans-I/O: RFC 1661 §3.2 phases Dead → Establish → Authenticate → Network →
+// Terminate, driving LCP, the authentication handler (server/ppp/auth), CCP+MPPE and IPCP.
+// Inputs: start, handleFrame, handleTimeout, sendIp, handleAuthVerdict, setNetwork, close,
+// lowerDown — each with `now` (ms, monotonic, caller's clock). Outputs: drain() returns the
+// actions in order (frames, IP packets, the next timer deadline, events).
+// Same code for both roles: 'server' authenticates the peer and hands out addresses,
+// 'client' (our own PPTP client) proves itself and takes the address it is given.
+import type { AuthMethod, AuthResult, MppeKeys } from '../../auth-plugins/types.js';
+import { ErrorCode, PptpdError } from '../errors.js';
+import { createAuthClient, createAuthServer } from './auth/types.js';
+import type { AuthAction, AuthProtocolHandler } from './auth/types.js';
+import { decodeFrame, encodeFrame, type FrameCompression, NO_COMPRESSION } from './frame.js';
+import { CpEvent, CpState } from './fsm/automaton.js';
+import { RFC1661_DEFAULTS, type RestartConfig } from './fsm/restart.js';
+import { parseIPv4 } from './ipcp/options.js';
+import { Lcp } from './lcp/lcp.js';
+import { AUTH_PREFERENCE } from './lcp/options.js';
+import { NetworkPhase } from './network.js';
+import { Protocol, protocolName } from './protocols.js';
+import {
+  type DownCause,
+  type NetworkConfig,
+  newStats,
+  Phase,
+  type PhaseDeadlines,
+  type PppAction,
+  type PppEvent,
+  type PppSessionOptions,
+  type PppStats,
+  SESSION_DEFAULTS,
+} from './session-types.js';
+import { randomSource, sortAuth } from './session-util.js';
+
+export class PppSession {
+  phase: Phase = Phase.Dead;
+  readonly stats: PppStats = newStats();
+  readonly lcp: Lcp;
+  private readonly net: NetworkPhase;
+  private auth: AuthProtocolHandler | null = null;
+  private authDeadline: number | null = null;
+  private readonly restart: RestartConfig;
+  private readonly deadlines: PhaseDeadlines;
+  private readonly random: (n: number) => Buffer;
+  private phaseDeadline: number | null = null;
+  private downCause: { cause: DownCause; message: string } | null = null;
+  private actions: PppAction[] = [];
+  private reportedDeadline: number | null = null;
+  private started = false;
+
+  constructor(readonly opts: PppSessionOptions) {
+    this.restart = { ...RFC1661_DEFAULTS, ...opts.restart };
+    this.deadlines = { ...SESSION_DEFAULTS.deadlines, ...opts.deadlines };
+    this.random = opts.random ?? randomSource;
+    this.net = new NetworkPhase(opts, this.restart, {
+      transmit: (proto, p) => this.transmit(proto, p),
+      emit: (e) => this.emit(e),
+      close: (cause, now, message) => this.close(cause, now, message),
+      peerMru: () => this.lcp.options.peerMru,
+    }, opts.mppe);
+    if (opts.role === 'client' && opts.authMethods.length > 0 && !opts.credentials) {
+      throw new PptpdError(ErrorCode.STATE, 'client role needs credentials to authenticate');
+    }
+    const authMethods = sortAuth(opts.authMethods, AUTH_PREFERENCE);
+    this.lcp = new Lcp(
+      {
+        role: opts.role,
+        authMethods,
+        mru: opts.mru ?? SESSION_DEFAULTS.mru,
+        accm: 0,
+        requestPfc: true,
+        requestAcfc: true,
+        newMagic: () => this.random(4).readUInt32BE(0),
+        loopbackLimit: opts.loopbackLimit ?? SESSION_DEFAULTS.loopbackLimit,
+        restart: this.restart,
+        echoIntervalMs: opts.echoIntervalMs ?? SESSION_DEFAULTS.echoIntervalMs,
+        echoFailure: opts.echoFailure ?? SESSION_DEFAULTS.echoFailure,
+      },
+      {
+        send: (p) => this.transmit(Protocol.LCP, p),
+        up: (now) => this.lcpUp(now),
+        down: (now) => this.lcpDown(now),
+        finished: (now, ev) => this.lcpFinished(now, ev),
+        protocolRejected: (proto, now) => this.protocolRejected(proto, now),
+        fatal: (cause, message, now) => this.close(cause, now, message),
+        identification: (m) => this.emit({ type: 'identification', message: m.toString('latin1') }),
+        notice: (message) => this.emit({ type: 'notice', message }),
+      },
+    );
+  }
+
+  // ---- inputs -------------------------------------------------------------------------
+
+  /** The lower layer (the PPTP call) is up: LCP Open + Up (RFC 1661 §3.2 Link Establishment). */
+  start(now: number): void {
+    if (this.started) return;
+    this.started = true;
+    this.setPhase(Phase.Establish, now, this.deadlines.establishMs);
+    this.lcp.fsm.open(now);
+    this.lcp.fsm.up(now);
+    this.flushTimer();
+  }
+
+  /** One PPP frame from GRE. MPPE frames are decrypted in place (the buffer is consumed). */
+  handleFrame(frame: Buffer, now: number): void {
+    if (this.phase === Phase.Dead) return;
+    this.stats.rxFrames += 1;
+    this.stats.rxOctets += frame.length;
+    const f = decodeFrame(frame);
+    if ('kind' in f) {
+      this.stats.rxDropped += 1;
+    } else {
+      this.route(f.protocol, f.info, now);
+    }
+    this.flushTimer();
+  }
+
+  handleTimeout(now: number): void {
+    if (this.phase === Phase.Dead) return;
+    this.lcp.handleTimeout(now);
+    if (this.auth && this.authDeadline !== null && now >= this.authDeadline) {
+      this.authDeadline = null;
+      this.runAuth(this.auth.handleTimeout(now), now);
+    }
+    this.net.handleTimeout(now);
+    if (this.phaseDeadline !== null && now >= this.phaseDeadline) {
+      this.phaseDeadline = null;
+      const cause = this.phase === Phase.Authenticate ? 'auth-timeout' : 'negotiation-timeout';
+      this.close(cause, now, `${this.phase} phase did not complete in time`);
+    }
+    this.flushTimer();
+  }
+
+  /** An IP packet from TUN for the peer. Dropped unless the network is up (and encrypted when required). */
+  sendIp(packet: Buffer, now: number): void {
+    void now;
+    const frame = this.net.encapsulate(packet, this.compression());
+    if (!frame) {
+      this.stats.txDropped += 1;
+      return;
+    }
+    this.stats.txIpPackets += 1;
+    this.stats.txIpOctets += packet.length;
+    this.push(frame);
+  }
+
+  /** Server role: the plugin chain's answer to an 'auth-verify' event. */
+  handleAuthVerdict(result: AuthResult, now: number): void {
+    if (!this.auth || this.phase !== Phase.Authenticate) return;
+    this.runAuth(this.auth.handleVerdict(result, now), now);
+    this.flushTimer();
+  }
+
+  /** Server role: the addresses for IPCP (from the pool or the plugin's Framed-IP-Address). */
+  setNetwork(net: NetworkConfig, now: number): void {
+    if (this.opts.role !== 'server') throw new PptpdError(ErrorCode.STATE, 'setNetwork() is for the server role');
+    for (const a of [net.local, net.remote, ...(net.dns ?? []), ...(net.wins ?? [])]) {
+      if (parseIPv4(a) === null) throw new PptpdError(ErrorCode.STATE, `setNetwork: ${a} is not an IPv4 address`);
+    }
+    this.net.setNetwork(net, now);
+    this.flushTimer();
+  }
+
+  /** End the link: LCP Terminate-Request, then Dead on Terminate-Ack or after Max-Terminate. */
+  close(cause: DownCause, now: number, message: string = cause): void {
+    if (this.phase === Phase.Dead) return;
+    this.downCause ??= { cause, message };
+    if (this.phase === Phase.Terminate) return;
+    this.setPhase(Phase.Terminate, now, null);
+    const st = this.lcp.fsm.state;
+    if (st === CpState.Initial || st === CpState.Starting || st === CpState.Closed || st === CpState.Stopped) {
+      this.lcp.fsm.close(now);
+      this.dead(now);
+    } else {
+      this.lcp.fsm.close(now, Buffer.from(message.slice(0, 64), 'utf8'));
+    }
+    this.flushTimer();
+  }
+
+  /** The PPTP call or its GRE path is gone: no more frames either way. */
+  lowerDown(now: number): void {
+    if (this.phase === Phase.Dead) return;
+    this.downCause ??= { cause: 'lower-down', message: 'lower layer went down' };
+    this.lcp.fsm.down(now);
+    this.lcp.fsm.close(now);
+    this.dead(now);
+    this.flushTimer();
+  }
+
+  // ---- outputs ------------------------------------------------------------------------
+
+  /** Everything produced since the last call, in order. */
+  drain(): PppAction[] {
+    const out = this.actions;
+    this.actions = [];
+    return out;
+  }
+
+  /** When handleTimeout() is next due (null = nothing pending). */
+  nextTimeout(): number | null {
+    if (this.phase === Phase.Dead) return null;
+    let t: number | null = null;
+    for (const d of [this.lcp.deadline, this.authDeadline, this.net.deadline, this.phaseDeadline]) {
+      if (d !== null && (t === null || d < t)) t = d;
+    }
+    return t;
+  }
+
+  get isDead(): boolean {
+    return this.phase === Phase.Dead && this.started;
+  }
+
+  // ---- routing ------------------------------------------------------------------------
+
+  private route(protocol: number, info: Buffer, now: number): void {
+    switch (protocol) {
+      case Protocol.LCP:
+        this.countErr(this.lcp.input(info, now));
+        return;
+      case Protocol.MPPE: {
+        const r = this.net.receiveMppe(info, now);
+        if (r.kind === 'ip') return this.deliver(r.packet);
+        this.stats.rxDropped += 1;
+        return;
+      }
+      case Protocol.IP:
+        if (this.net.acceptPlainIp()) return this.deliver(info);
+        this.stats.rxDropped += 1;
+        return;
+      case Protocol.PAP:
+      case Protocol.CHAP:
+        if (this.auth && this.auth.protocol === protocol) return this.runAuth(this.auth.input(info, now), now);
+        break;
+      case Protocol.CCP:
+      case Protocol.IPCP: {
+        const canWait = this.phase === Phase.Authenticate || this.phase === Phase.Network;
+        const r = canWait ? this.net.input(protocol, info, now, true) : { handled: false, error: false };
+        if (r.error) this.stats.rxDropped += 1;
+        if (r.handled) return;
+        break;
+      }
+    }
+    // RFC 1661 §3.4/§5.7: unknown protocols are Protocol-Rejected in the Network phase; in
+    // earlier phases anything but LCP/auth is silently discarded.
+    if (this.phase === Phase.Network) {
+      this.emit({ type: 'notice', message: `Protocol-Reject ${protocolName(protocol)}` });
+      this.lcp.sendProtocolReject(protocol, info);
+    } else {
+      this.stats.rxDropped += 1;
+    }
+  }
+
+  private deliver(packet: Buffer): void {
+    this.stats.rxIpPackets += 1;
+    this.stats.rxIpOctets += packet.length;
+    this.actions.push({ type: 'deliver', packet });
+  }
+
+  // ---- layer transitions --------------------------------------------------------------
+
+  private lcpUp(now: number): void {
+    const o = this.lcp.options;
+    const method: AuthMethod | null = this.opts.role === 'server' ? o.authMethod : o.peerAuth;
+    if (!method) return this.authenticated(now, '');
+    this.setPhase(Phase.Authenticate, now, this.deadlines.authenticateMs);
+    const f = this.opts.auth;
+    if (this.opts.role === 'server') {
+      const create = f?.createServer ?? createAuthServer;
+      this.auth = create(method, {
+        serverName: this.opts.serverName ?? SESSION_DEFAULTS.serverName,
+        random: this.random,
+        ...(this.opts.authRetransmitMs !== undefined ? { retransmitMs: this.opts.authRetransmitMs } : {}),
+        ...(this.opts.authMaxRetransmits !== undefined ? { maxRetransmits: this.opts.authMaxRetransmits } : {}),
+        ...(this.opts.authMaxChallenges !== undefined ? { maxChallenges: this.opts.authMaxChallenges } : {}),
+      });
+    } else {
+      const create = f?.createClient ?? createAuthClient;
+      const c = this.opts.credentials ?? { userName: '', password: '' };
+      this.auth = create(method, { userName: c.userName, password: c.password, random: this.random });
+    }
+    this.runAuth(this.auth.start(now), now);
+  }
+
+  private lcpDown(now: number): void {
+    // Leaving Opened: everything above LCP goes down (RFC 1661 §3.7 / tld → NCP Down).
+    this.auth = null;
+    this.authDeadline = null;
+    this.net.reset(now);
+    if (this.lcp.fsm.state === CpState.Stopping && this.phase !== Phase.Terminate) {
+      this.downCause ??= { cause: 'peer-terminate', message: 'peer sent LCP Terminate-Request' };
+      this.setPhase(Phase.Terminate, now, null);
+    } else if (this.phase !== Phase.Terminate) {
+      // The peer renegotiates LCP: back to Link Establishment, authenticate again after.
+      this.setPhase(Phase.Establish, now, this.deadlines.establishMs);
+    }
+  }
+
+  private lcpFinished(now: number, ev: CpEvent): void {
+    if (!this.downCause) {
+      if (ev === CpEvent.TimeoutMinus) this.downCause = { cause: 'negotiation-timeout', message: 'LCP did not converge (Max-Configure)' };
+      else if (ev === CpEvent.RxjMinus) this.downCause = { cause: 'protocol-error', message: 'peer rejected LCP' };
+      else this.downCause = { cause: 'peer-terminate', message: `LCP finished on ${ev}` };
+    }
+    this.dead(now);
+  }
+
+  private runAuth(actions: readonly AuthAction[], now: number): void {
+    for (const a of actions) {
+      if (this.phase === Phase.Dead) return;
+      switch (a.type) {
+        case 'send':
+          this.transmit(a.protocol, a.payload);
+          break;
+        case 'timer':
+          this.authDeadline = a.at;
+          break;
+        case 'verify':
+          this.emit({ type: 'auth-verify', peerName: a.peerName, credentials: a.credentials });
+          break;
+        case 'success':
+          if (this.phase === Phase.Authenticate) this.authenticated(now, a.userName, a.result, a.mppeKeys);
+          break;
+        case 'failure':
+          this.close('auth-failed', now, a.reason);
+          break;
+      }
+    }
+  }
+
+  private authenticated(now: number, userName: string, result?: AuthResult, keys?: MppeKeys): void {
+    this.authDeadline = null;
+    // RADIUS may demand encryption (MS-MPPE-Encryption-Policy 2, RFC 2548 §2.4.4).
+    const policy = result?.verdict === 'accept' ? result.attributes.mppePolicy : undefined;
+    if (policy?.required) this.net.policy = { ...this.net.policy, required: true };
+    this.emit({ type: 'authenticated', userName, method: this.auth?.method ?? null, ...(result ? { result } : {}) });
+    this.setPhase(Phase.Network, now, this.deadlines.networkMs);
+    this.net.begin(keys ?? null, now);
+  }
+
+  // ---- plumbing -----------------------------------------------------------------------
+
+  private dead(now: number): void {
+    if (this.phase === Phase.Dead) return;
+    this.net.reset(now);
+    this.auth = null;
+    this.authDeadline = null;
+    this.setPhase(Phase.Dead, now, null);
+    const d = this.downCause ?? { cause: 'admin' as const, message: 'closed' };
+    this.emit({ type: 'down', cause: d.cause, message: d.message });
+  }
+
+  private setPhase(p: Phase, now: number, deadlineMs: number | null): void {
+    this.phaseDeadline = deadlineMs === null ? null : now + deadlineMs;
+    if (this.phase === p) return;
+    this.phase = p;
+    this.emit({ type: 'phase', phase: p });
+  }
+
+  private compression(): FrameCompression {
+    const o = this.lcp.options;
+    return o.peerAcfc || o.peerPfc ? { acfc: o.peerAcfc, pfc: o.peerPfc } : NO_COMPRESSION;
+  }
+
+  private transmit(protocol: number, payload: Buffer): void {
+    // Before LCP is Opened the peer has agreed to no compression (RFC 1661 §6.5/§6.6).
+    const comp = this.lcp.fsm.isOpened ? this.compression() : NO_COMPRESSION;
+    this.push(encodeFrame(protocol, payload, comp));
+  }
+
+  private push(frame: Buffer): void {
+    this.stats.txFrames += 1;
+    this.stats.txOctets += frame.length;
+    this.actions.push({ type: 'transmit', frame });
+  }
+
+  private emit(event: PppEvent): void {
+    if (event.type === 'network-up') this.phaseDeadline = null;
+    this.actions.push({ type: 'event', event });
+  }
+
+  private countErr(err: unknown): void {
+    if (err) this.stats.rxDropped += 1;
+  }
+
+  private protocolRejected(protocol: number, now: number): void {
+    this.emit({ type: 'notice', message: `peer Protocol-Rejected ${protocolName(protocol)}` });
+    if (this.net.protocolRejected(protocol, now)) return;
+    if (protocol === this.auth?.protocol) this.close('auth-refused', now, `peer rejected ${protocolName(protocol)}`);
+  }
+
+  private flushTimer(): void {
+    const t = this.nextTimeout();
+    if (t === this.reportedDeadline) return;
+    this.reportedDeadline = t;
+    this.actions.push({ type: 'timer', at: t });
+  }
+}
