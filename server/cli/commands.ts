@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import { registerCheckConfig } from './check-config.js';
 import { registerMigrate } from './migrate.js';
+import { registerServe } from './serve.js';
 
 export function registerCommands(program: Command): void {
+  registerServe(program);
   registerCheckConfig(program);
   registerMigrate(program);
 }

@@ -1,0 +1,83 @@
+// `pptpd-ts serve`: run the server from a YAML configuration (-c), from PoPToP's
+// files (--pptpd-conf [--chap-secrets]), or from the embedded defaults. SIGTERM and
+// SIGINT end every session cleanly and exit.
+import type { Command } from 'commander';
+import { writeFileSync, rmSync } from 'node:fs';
+import { formatIssue } from '../../config/issues.js';
+import { resolveConfig } from '../../config/resolve.js';
+import { PptpdError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { PptpServer } from '../runtime/server.js';
+
+export interface ServeOptions {
+  config?: string;
+  pptpdConf?: string;
+  chapSecrets?: string;
+  tun?: string;
+  logLevel?: string;
+  logFormat?: 'json' | 'pretty';
+  pidfile?: string | false;
+}
+
+export async function runServe(opts: ServeOptions): Promise<PptpServer> {
+  const { config, issues } = resolveConfig({
+    ...(opts.config !== undefined ? { config: opts.config } : {}),
+    ...(opts.pptpdConf !== undefined ? { pptpdConf: opts.pptpdConf } : {}),
+    ...(opts.chapSecrets !== undefined ? { chapSecrets: opts.chapSecrets } : {}),
+  });
+  const log = createLogger({
+    level: opts.logLevel ?? (config.ppp.debug ? 'debug' : config.logging.level),
+    format: (opts.logFormat ?? config.logging.format) === 'pretty' ? 'human' : 'json',
+    ...(config.logging.file !== undefined ? { destination: config.logging.file } : {}),
+  });
+  for (const i of issues) log.warn(formatIssue(i));
+  const server = new PptpServer({ config, log, ...(opts.tun !== undefined ? { tunName: opts.tun } : {}) });
+  await server.start();
+  const pidfile = opts.pidfile === false ? null : (opts.pidfile ?? config.pidfile);
+  if (pidfile) {
+    try {
+      writeFileSync(pidfile, `${process.pid}\n`);
+    } catch (e) {
+      log.warn(`cannot write pid file ${pidfile}: ${(e as Error).message}`);
+    }
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: ending every session`);
+    void server.stop().finally(() => {
+      if (pidfile) rmSync(pidfile, { force: true });
+      log.flush?.();
+      setTimeout(() => process.exit(0), 50).unref();
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  return server;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the PPTP server (embedded defaults when no configuration is given)')
+    .option('-c, --config <file>', 'YAML configuration file')
+    .option('--pptpd-conf <file>', "PoPToP's pptpd.conf (its pppd options and chap-secrets are read too)")
+    .option('--chap-secrets <file>', 'chap-secrets file to use instead of the configured one')
+    .option('--tun <name>', 'TUN device name', 'pptp0')
+    .option('--log-level <level>', 'trace | debug | info | warn | error')
+    .option('--log-format <format>', 'json | pretty')
+    .option('--pidfile <file>', 'write the process id here (default from the configuration)')
+    .option('--no-pidfile', 'do not write a pid file')
+    .action(async (o: ServeOptions) => {
+      try {
+        await runServe(o);
+      } catch (e) {
+        if (e instanceof PptpdError) {
+          process.stderr.write(`pptpd-ts: ${e.message}\n`);
+          process.exit(1);
+        }
+        throw e;
+      }
+    });
+}

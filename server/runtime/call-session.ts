@@ -1,0 +1,420 @@
+// One PPTP call = one PPP link = one session. Binds the sans-I/O cores (GRE window,
+// PPP session) to the I/O edges (GRE transmit, TUN), the auth chain, the address pool,
+// the live-session registry and accounting. Everything here runs on the event loop;
+// the per-packet path is onGre() (from the GRE socket) and sendIp() (from TUN).
+
+import type { Logger } from 'pino';
+import type { AuthRequest, AuthResult, Authenticator } from '../../auth-plugins/types.js';
+import type { AccountingRecorder, SessionCounters, SessionInfo, TerminateCause } from '../../accounting/record.js';
+import { eventId } from '../../accounting/record.js';
+import type { GrePacket } from '../gre/codec.js';
+import { GreWindow } from '../gre/window.js';
+import { ipv4ToString } from '../gre/ipv4.js';
+import type { IpPool, Lease } from '../ippool.js';
+import { PppSession } from '../ppp/session.js';
+import type { DownCause, NetworkUp, PppEvent, PppSessionOptions } from '../ppp/session-types.js';
+import { earliest, now, TimerSlot } from '../timers.js';
+import type { SessionRegistry } from './registry.js';
+import { terminateCauseOf } from './causes.js';
+
+/** Sends one GRE packet carrying `frame` (or an ack-only packet when frame is empty). */
+export interface GreTx {
+  send(dst: number, peerCallId: number, seq: number | undefined, ack: number | undefined, frame: Uint8Array): void;
+}
+
+/** Hands one IP packet to the kernel. */
+export interface TunTx {
+  write(packet: Uint8Array): void;
+}
+
+export interface CallDeps {
+  readonly log: Logger;
+  readonly chain: Authenticator;
+  readonly pool: IpPool;
+  readonly registry: SessionRegistry;
+  readonly gre: GreTx;
+  readonly tun: TunTx;
+  readonly ppp: Omit<PppSessionOptions, 'role' | 'credentials'>;
+  readonly dns: readonly string[];
+  readonly wins: readonly string[];
+  readonly nasIdentifier: string;
+  /** Config maxconnect / idle in seconds (0 = off); RADIUS attributes override. */
+  readonly maxConnect: number;
+  readonly idle: number;
+  readonly accounting?: AccountingRecorder | undefined;
+  readonly newSessionId: () => string;
+  /** The session ended: the control connection clears the call (CDN) unless it is already gone. */
+  readonly onEnded: (s: CallSession) => void;
+  /** Notified when the network comes up (single-session policy, hooks, metrics). */
+  readonly onUp?: (s: CallSession) => void;
+}
+
+export interface CallParams {
+  readonly callId: number;
+  readonly peerCallId: number;
+  readonly peerIp: number;
+  readonly localAddress: string;
+  readonly peerWindow: number;
+}
+
+export type SessionState = 'starting' | 'up' | 'ended';
+
+export class CallSession {
+  readonly callId: number;
+  readonly peerCallId: number;
+  readonly peerIp: number;
+  readonly peerAddress: string;
+  readonly localAddress: string;
+  readonly sessionId: string;
+  readonly createdAt = Date.now();
+  readonly log: Logger;
+  state: SessionState = 'starting';
+  userName: string | undefined;
+  peerName: string | undefined;
+  remoteIp: number | undefined;
+  network: NetworkUp | undefined;
+  authMethod: string | undefined;
+  upAt: number | undefined;
+  /** GRE packets from the right call id but the wrong source address, and other drops. */
+  grePeerMismatch = 0;
+  spoofedSource = 0;
+
+  readonly #deps: CallDeps;
+  readonly #ppp: PppSession;
+  readonly #gre: GreWindow;
+  readonly #timer: TimerSlot;
+  #lease: Lease | undefined;
+  #authResult: Extract<AuthResult, { verdict: 'accept' }> | undefined;
+  #endCause: TerminateCause | undefined;
+  #endReason: string | undefined;
+  #sessionDeadline: number | undefined;
+  #idleMs = 0;
+  #lastData = 0;
+  #interimMs = 0;
+  #nextInterim: number | undefined;
+  #interimSeq = 0;
+  #info: SessionInfo | undefined;
+
+  constructor(p: CallParams, deps: CallDeps) {
+    this.callId = p.callId;
+    this.peerCallId = p.peerCallId;
+    this.peerIp = p.peerIp;
+    this.peerAddress = ipv4ToString(p.peerIp);
+    this.localAddress = p.localAddress;
+    this.#deps = deps;
+    this.sessionId = deps.newSessionId();
+    this.log = deps.log.child({ sid: this.sessionId, callId: p.callId, peer: this.peerAddress });
+    this.#gre = new GreWindow({ peerWindow: p.peerWindow });
+    this.#ppp = new PppSession({ ...deps.ppp, role: 'server' });
+    this.#timer = new TimerSlot(() => this.#onTimer());
+  }
+
+  get stats(): PppSession['stats'] {
+    return this.#ppp.stats;
+  }
+
+  get greCounters(): GreWindow['counters'] {
+    return this.#gre.counters;
+  }
+
+  /** The PPTP call is connected: LCP starts. */
+  start(): void {
+    const t = now();
+    this.#ppp.start(t);
+    this.#pump(t);
+  }
+
+  // ---- per-packet path ----------------------------------------------------------------
+
+  /** A GRE packet for our call id (the source address was checked by the caller). */
+  onGre(pkt: GrePacket, t: number): void {
+    if (pkt.ack !== undefined) this.#gre.onAck(pkt.ack, t);
+    if (pkt.seq === undefined || pkt.payload.length === 0) {
+      this.#armTimer();
+      return;
+    }
+    if (!this.#gre.onData(pkt.seq, t)) {
+      this.#armTimer();
+      return;
+    }
+    // The payload is a view into the receive slab: PPP decrypts in place and its
+    // deliver actions are copied to TUN before this call returns.
+    this.#ppp.handleFrame(pkt.payload as Buffer, t);
+    this.#pump(t);
+  }
+
+  /** An IP packet from TUN routed to this client's address. */
+  sendIp(packet: Buffer, t: number): void {
+    this.#lastData = t;
+    this.#ppp.sendIp(packet, t);
+    this.#pump(t);
+  }
+
+  // ---- control ------------------------------------------------------------------------
+
+  /** The call or its control connection went away (CCRQ, TCP closed, echo timeout). */
+  lowerDown(cause: TerminateCause, reason: string): void {
+    if (this.state === 'ended') return;
+    this.#endCause ??= cause;
+    this.#endReason ??= reason;
+    const t = now();
+    this.#ppp.lowerDown(t);
+    this.#pump(t);
+  }
+
+  /** Ends the session from our side (operator, timeouts, shutdown): LCP Terminate first. */
+  terminate(cause: TerminateCause, reason: string): void {
+    if (this.state === 'ended') return;
+    this.#endCause ??= cause;
+    this.#endReason ??= reason;
+    const t = now();
+    this.#ppp.close('admin', t, reason);
+    this.#pump(t);
+  }
+
+  // ---- outputs --------------------------------------------------------------------------
+
+  #pump(t: number): void {
+    for (const a of this.#ppp.drain()) {
+      switch (a.type) {
+        case 'transmit':
+          this.#transmit(a.frame, t);
+          break;
+        case 'deliver':
+          this.#deliver(a.packet, t);
+          break;
+        case 'event':
+          this.#onEvent(a.event, t);
+          break;
+        case 'timer':
+          break; // re-armed below from nextTimeout()
+      }
+    }
+    this.#armTimer();
+  }
+
+  #transmit(frame: Buffer, t: number): void {
+    if (this.state === 'ended') return;
+    const seq = this.#gre.takeSeq(t);
+    const ack = this.#gre.takeAck();
+    this.#deps.gre.send(this.peerIp, this.peerCallId, seq, ack, frame);
+  }
+
+  #deliver(packet: Buffer, t: number): void {
+    // Anti-spoofing: a client may only send from the address it was given.
+    if (packet.length < 20 || this.remoteIp === undefined || packet.readUInt32BE(12) !== this.remoteIp) {
+      this.spoofedSource++;
+      return;
+    }
+    this.#lastData = t;
+    this.#deps.tun.write(packet);
+  }
+
+  #armTimer(): void {
+    if (this.state === 'ended') return;
+    const idleAt = this.#idleMs > 0 && this.state === 'up' ? this.#lastData + this.#idleMs : undefined;
+    this.#timer.set(
+      earliest(this.#ppp.nextTimeout(), this.#gre.nextDeadline(), this.#sessionDeadline, idleAt, this.#nextInterim),
+    );
+  }
+
+  #onTimer(): void {
+    if (this.state === 'ended') return;
+    const t = now();
+    const ack = this.#gre.ackDue(t);
+    if (ack !== undefined) this.#deps.gre.send(this.peerIp, this.peerCallId, undefined, ack, EMPTY);
+    if (this.#sessionDeadline !== undefined && t >= this.#sessionDeadline) {
+      this.#sessionDeadline = undefined;
+      this.terminate('Session-Timeout', 'session timeout reached');
+      return;
+    }
+    if (this.#idleMs > 0 && this.state === 'up' && t >= this.#lastData + this.#idleMs) {
+      this.terminate('Idle-Timeout', `idle for ${Math.round(this.#idleMs / 1000)} s`);
+      return;
+    }
+    if (this.#nextInterim !== undefined && t >= this.#nextInterim) {
+      this.#nextInterim = t + this.#interimMs;
+      this.#recordInterim();
+    }
+    this.#ppp.handleTimeout(t);
+    this.#pump(t);
+  }
+
+  // ---- PPP events -----------------------------------------------------------------------
+
+  #onEvent(e: PppEvent, t: number): void {
+    switch (e.type) {
+      case 'auth-verify':
+        this.#verify(e.peerName, e.credentials);
+        return;
+      case 'authenticated':
+        this.#authenticated(e, t);
+        return;
+      case 'network-up':
+        this.#networkUp(e, t);
+        return;
+      case 'down':
+        this.#ended(e.cause, e.message);
+        return;
+      case 'identification':
+        this.log.debug({ identification: e.message }, 'peer identification');
+        return;
+      case 'notice':
+        this.log.info(e.message);
+        return;
+      case 'phase':
+        this.log.debug({ phase: e.phase }, 'PPP phase');
+        return;
+    }
+  }
+
+  #verify(peerName: string, credentials: AuthRequest['credentials']): void {
+    this.peerName = peerName;
+    const req: AuthRequest = {
+      peerName,
+      userName: peerName,
+      credentials,
+      peerAddress: this.peerAddress,
+      localAddress: this.localAddress,
+      callId: this.callId,
+      serverName: this.#deps.ppp.serverName ?? 'pptpd',
+    };
+    this.#deps.chain.authenticate(req).then(
+      (result) => this.#verdict(result),
+      (err: unknown) =>
+        this.#verdict({ verdict: 'reject', reason: `authentication error: ${(err as Error).message}`, plugin: 'chain' }),
+    );
+  }
+
+  #verdict(result: AuthResult): void {
+    if (this.state === 'ended') return;
+    if (result.verdict === 'reject') {
+      this.log.warn(
+        { user: this.peerName, method: this.#methodOf(), reason: result.reason, plugin: result.plugin },
+        `authentication failed for ${this.peerName} from ${this.peerAddress}: ${result.reason}`,
+      );
+    } else {
+      this.#authResult = result;
+    }
+    const t = now();
+    this.#ppp.handleAuthVerdict(result, t);
+    this.#pump(t);
+  }
+
+  #methodOf(): string | undefined {
+    return this.authMethod;
+  }
+
+  #authenticated(e: Extract<PppEvent, { type: 'authenticated' }>, t: number): void {
+    this.userName = e.userName;
+    this.authMethod = e.method ?? 'none';
+    this.#deps.registry.bindUser(this, e.userName);
+    const attrs = this.#authResult?.attributes;
+    const leased = this.#deps.pool.lease(this.sessionId, attrs?.framedIpAddress);
+    if (!leased.ok) {
+      this.log.warn({ user: e.userName, pool: leased.pool }, `no address for ${e.userName}: ${leased.message}`);
+      this.terminate('NAS-Error', leased.message);
+      return;
+    }
+    this.#lease = leased.lease;
+    const st = attrs?.sessionTimeout ?? this.#deps.maxConnect;
+    if (st > 0) this.#sessionDeadline = t + st * 1000;
+    this.#idleMs = (attrs?.idleTimeout ?? this.#deps.idle) * 1000;
+    this.#interimMs = (attrs?.acctInterimInterval ?? 0) * 1000;
+    this.#ppp.setNetwork(
+      { local: leased.lease.local, remote: leased.lease.remote, dns: this.#deps.dns, wins: this.#deps.wins },
+      t,
+    );
+  }
+
+  #networkUp(e: NetworkUp, t: number): void {
+    this.network = e;
+    this.state = 'up';
+    this.upAt = Date.now();
+    this.#lastData = t;
+    const ip = e.remote.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+    this.remoteIp = ip;
+    this.#deps.registry.bindAddress(this, ip);
+    const dir = e.mppe?.send ?? e.mppe?.recv;
+    const enc = dir ? `MPPE-${dir.bits} ${dir.stateless ? 'stateless' : 'stateful'}` : 'none';
+    this.log.info(
+      { user: this.userName, peerName: this.peerName, address: e.remote, local: e.local, method: this.authMethod, encryption: enc },
+      `session up: ${this.peerName ?? this.userName} from ${this.peerAddress} got ${e.remote} (${this.authMethod}, ${enc})`,
+    );
+    this.#info = {
+      sessionId: this.sessionId,
+      userName: this.userName ?? '',
+      peerName: this.peerName ?? this.userName ?? '',
+      nasIdentifier: this.#deps.nasIdentifier,
+      nasIpAddress: this.localAddress,
+      callId: this.callId,
+      line: `pptp${this.callId}`,
+      clientAddress: this.peerAddress,
+      serverAddress: this.localAddress,
+      framedIpAddress: e.remote,
+      localIpAddress: e.local,
+      startTime: this.upAt,
+      authMethod: this.authMethod ?? 'none',
+      encryption: enc,
+      ...(this.#authResult?.attributes.class ? { class: this.#authResult.attributes.class.map((c) => c.toString('hex')) } : {}),
+      ...(this.#interimMs > 0 ? { acctInterimInterval: this.#interimMs / 1000 } : {}),
+      pid: process.pid,
+    };
+    if (this.#interimMs > 0) this.#nextInterim = t + this.#interimMs;
+    this.#deps.accounting?.record({ type: 'start', id: eventId(this.sessionId, 'start'), time: this.upAt, session: this.#info });
+    this.#deps.onUp?.(this);
+  }
+
+  counters(): SessionCounters {
+    const s = this.#ppp.stats;
+    return { inputOctets: s.rxIpOctets, outputOctets: s.txIpOctets, inputPackets: s.rxIpPackets, outputPackets: s.txIpPackets };
+  }
+
+  #recordInterim(): void {
+    if (!this.#info) return;
+    this.#interimSeq++;
+    this.#deps.accounting?.record({
+      type: 'interim',
+      id: eventId(this.sessionId, 'interim', this.#interimSeq),
+      time: Date.now(),
+      session: this.#info,
+      counters: this.counters(),
+    });
+  }
+
+  #ended(cause: DownCause, message: string): void {
+    if (this.state === 'ended') return;
+    const wasUp = this.state === 'up';
+    this.state = 'ended';
+    this.#timer.clear();
+    this.#deps.registry.remove(this);
+    if (this.#lease) this.#deps.pool.release(this.#lease.remote);
+    const tc = (this.#endCause ??= terminateCauseOf(cause));
+    const reason = (this.#endReason ??= message);
+    if (wasUp && this.#info) {
+      const c = this.counters();
+      this.log.info(
+        { user: this.userName, cause: tc, reason, ...c, durationSeconds: Math.round((Date.now() - (this.upAt ?? 0)) / 1000) },
+        `session down: ${this.userName} (${tc}: ${reason})`,
+      );
+      this.#deps.accounting?.record({
+        type: 'stop',
+        id: eventId(this.sessionId, 'stop'),
+        time: Date.now(),
+        session: this.#info,
+        counters: c,
+        cause: tc,
+      });
+    } else {
+      this.log.info({ user: this.peerName, cause, reason }, `call ended before the session was up: ${reason}`);
+    }
+    this.#deps.onEnded(this);
+  }
+
+  /** Why it ended (after state === 'ended'). */
+  get endCause(): TerminateCause | undefined {
+    return this.#endCause;
+  }
+}
+
+const EMPTY = new Uint8Array(0);

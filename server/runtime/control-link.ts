@@ -1,0 +1,163 @@
+// The I/O edge of one PPTP control connection (TCP 1723): feeds the sans-I/O
+// ControlConnection core with bytes and time, writes what it emits, and turns its
+// events into calls (CallSession) through the server's decisions.
+
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { TerminateCause } from '../../accounting/record.js';
+import { ControlConnection } from '../pptp/control.js';
+import { CdnResult } from '../pptp/constants.js';
+import type { ControlEvent, ControlOptions } from '../pptp/control-types.js';
+import { now, TimerSlot } from '../timers.js';
+import type { CallSession } from './call-session.js';
+
+/** What a control link asks of the server. */
+export interface ControlHost {
+  /** Accept or refuse an Outgoing-Call-Request; on accept returns the new session (not yet started). */
+  placeCall(
+    link: ControlLink,
+    ocrq: Extract<ControlEvent, { type: 'outgoing-call-request' }>,
+  ): { ok: true; session: CallSession } | { ok: false; result: number; error: number; reason: string };
+  /** The link is gone (after its calls ended). */
+  linkClosed(link: ControlLink): void;
+}
+
+export class ControlLink {
+  readonly peerAddress: string;
+  readonly localAddress: string;
+  readonly log: Logger;
+  readonly calls = new Map<number, CallSession>();
+  readonly #socket: Socket;
+  readonly #core: ControlConnection;
+  readonly #timer: TimerSlot;
+  readonly #host: ControlHost;
+  #closed = false;
+
+  constructor(socket: Socket, options: ControlOptions, host: ControlHost, log: Logger) {
+    this.#socket = socket;
+    this.#host = host;
+    this.peerAddress = normalize(socket.remoteAddress);
+    this.localAddress = normalize(socket.localAddress);
+    this.log = log.child({ peer: this.peerAddress });
+    this.#core = new ControlConnection(options, now());
+    this.#timer = new TimerSlot(() => {
+      this.#core.handleTimeout(now());
+      this.#pump();
+    });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.#core.handleData(chunk, now());
+      this.#pump();
+    });
+    socket.on('error', (err) => this.log.debug({ err: err.message }, 'control connection error'));
+    socket.on('close', () => this.#onClose());
+    this.#pump();
+  }
+
+  /** Our side ends a call (session over): Call-Disconnect-Notify. */
+  clearCall(s: CallSession): void {
+    if (this.calls.get(s.callId) !== s) return;
+    this.calls.delete(s.callId);
+    if (this.#closed) return;
+    this.#core.clearCall(s.callId, now(), { resultCode: CdnResult.AdminShutdown });
+    this.#pump();
+  }
+
+  /** Stop-Control-Connection-Request (server shutdown): calls first, then the link. */
+  stop(reason: number): void {
+    if (this.#closed) return;
+    this.#core.stop(now(), reason);
+    this.#pump();
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+
+  #pump(): void {
+    for (let out = this.#core.pollTransmit(); out; out = this.#core.pollTransmit()) {
+      if (!this.#closed) this.#socket.write(out);
+    }
+    for (let ev = this.#core.pollEvent(); ev; ev = this.#core.pollEvent()) this.#onEvent(ev);
+    this.#timer.set(this.#core.pollTimeout());
+  }
+
+  #onEvent(ev: ControlEvent): void {
+    switch (ev.type) {
+      case 'control-connection-up':
+        this.log.info(
+          { vendor: ev.peer.vendorString, host: ev.peer.hostName, firmware: ev.peer.firmwareRevision },
+          `control connection up from ${this.peerAddress} (${ev.peer.vendorString || 'unknown vendor'})`,
+        );
+        return;
+      case 'outgoing-call-request': {
+        const r = this.#host.placeCall(this, ev);
+        if (!r.ok) {
+          this.log.warn({ reason: r.reason }, `call from ${this.peerAddress} refused: ${r.reason}`);
+          this.#core.rejectCall(ev.peerCallId, r.result, r.error);
+          return;
+        }
+        const s = r.session;
+        this.calls.set(s.callId, s);
+        this.#core.acceptCall(ev.peerCallId, { callId: s.callId, window: 64 });
+        // The OCRP must leave before our first GRE packet (LCP Configure-Request).
+        this.#flushTransmit();
+        s.start();
+        return;
+      }
+      case 'call-cleared': {
+        const s = ev.callId === undefined ? undefined : this.calls.get(ev.callId);
+        if (s) {
+          this.calls.delete(s.callId);
+          const cause: TerminateCause = ev.by === 'peer' ? 'User-Request' : ev.by === 'stop' ? 'Lost-Carrier' : 'NAS-Request';
+          s.lowerDown(cause, ev.by === 'peer' ? 'client cleared the call' : `call cleared (${ev.by})`);
+        }
+        return;
+      }
+      case 'set-link-info':
+        this.log.debug({ sendAccm: ev.sendAccm, receiveAccm: ev.receiveAccm }, 'set-link-info');
+        return;
+      case 'wan-error-notify':
+        this.log.info({ ...ev }, 'WAN-Error-Notify from the client');
+        return;
+      case 'echo-timeout':
+        this.log.warn(`control connection from ${this.peerAddress}: no answer to Echo-Request, dropping it`);
+        this.#endCalls('Lost-Carrier', 'PPTP echo timeout');
+        return;
+      case 'protocol-error':
+        this.log.warn({ message: ev.message, fatal: ev.fatal }, `PPTP protocol error from ${this.peerAddress}: ${ev.reason}`);
+        return;
+      case 'stopped':
+        this.log.info({ by: ev.by }, `control connection closed (${ev.reason})`);
+        this.#endCalls(ev.by === 'peer' ? 'User-Request' : 'Lost-Carrier', `control connection stopped: ${ev.reason}`);
+        this.#socket.end();
+        return;
+    }
+  }
+
+  #flushTransmit(): void {
+    for (let out = this.#core.pollTransmit(); out; out = this.#core.pollTransmit()) {
+      if (!this.#closed) this.#socket.write(out);
+    }
+  }
+
+  #endCalls(cause: TerminateCause, reason: string): void {
+    for (const s of [...this.calls.values()]) {
+      this.calls.delete(s.callId);
+      s.lowerDown(cause, reason);
+    }
+  }
+
+  #onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#timer.clear();
+    this.#endCalls('Lost-Carrier', 'control connection lost');
+    this.#host.linkClosed(this);
+  }
+}
+
+function normalize(addr: string | undefined): string {
+  if (!addr) return '0.0.0.0';
+  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+}

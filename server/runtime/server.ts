@@ -1,0 +1,198 @@
+// The composition root of a running server: configuration → auth chain, address
+// pool, call ids, session registry, data path, TCP listener; admission decisions
+// for new control connections and calls; orderly shutdown.
+
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AccountingRecorder } from '../../accounting/record.js';
+import { buildAuthChain } from '../../auth-plugins/build.js';
+import type { Authenticator } from '../../auth-plugins/types.js';
+import type { Config } from '../../config/schema.js';
+import { IpPool } from '../ippool.js';
+import { CallIdAllocator } from '../pptp/call-ids.js';
+import { GeneralError, OcrpResult, StopReason } from '../pptp/constants.js';
+import { ipv4FromString } from '../gre/ipv4.js';
+import { CallSession, type CallDeps } from './call-session.js';
+import { ControlLink, type ControlHost } from './control-link.js';
+import { DataPath } from './data-path.js';
+import { configureTunnel } from './kernel-net.js';
+import { SessionRegistry } from './registry.js';
+
+export interface ServerOptions {
+  readonly config: Config;
+  readonly log: Logger;
+  /** TUN device name (default pptp0). */
+  readonly tunName?: string;
+  readonly accounting?: AccountingRecorder;
+  /** Replaces the chain built from config.auth (tests). */
+  readonly authenticator?: Authenticator;
+}
+
+export class PptpServer implements ControlHost {
+  readonly registry = new SessionRegistry();
+  readonly links = new Set<ControlLink>();
+  readonly pool: IpPool;
+  readonly callIds = new CallIdAllocator();
+  readonly dataPath: DataPath;
+  readonly #config: Config;
+  readonly #log: Logger;
+  readonly #opts: ServerOptions;
+  #chain: (Authenticator & { close?: () => Promise<void> }) | undefined;
+  #listener: net.Server | undefined;
+  #callDeps: CallDeps | undefined;
+  #stopping = false;
+
+  constructor(opts: ServerOptions) {
+    this.#opts = opts;
+    this.#config = opts.config;
+    this.#log = opts.log;
+    const p = opts.config.pool;
+    this.pool = new IpPool({ name: p.name, local: p.local, remote: p.remote });
+    this.dataPath = new DataPath(this.registry, opts.log);
+  }
+
+  get address(): net.AddressInfo | undefined {
+    const a = this.#listener?.address();
+    return a && typeof a === 'object' ? a : undefined;
+  }
+
+  async start(): Promise<void> {
+    const c = this.#config;
+    this.#chain = this.#opts.authenticator ?? (await buildAuthChain(c.auth, { logger: this.#log.child({ component: 'auth' }) }));
+    const tunName = this.#opts.tunName ?? 'pptp0';
+    const tun = this.dataPath.open({ tunName, mtu: c.ppp.mtu });
+    await configureTunnel(tun.name, c.pool.local, c.pool.remote, this.#log);
+    this.#callDeps = this.#makeCallDeps();
+    const listener = net.createServer((socket) => this.#accept(socket));
+    this.#listener = listener;
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(c.listen.port, c.listen.address, () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
+    listener.on('error', (err) => this.#log.error({ err: err.message }, 'listener error'));
+    this.#log.info(
+      { listen: `${c.listen.address}:${c.listen.port}`, tun: tun.name, pool: c.pool.remote, local: c.pool.local },
+      `pptpd-ts listening on ${c.listen.address}:${c.listen.port} (TUN ${tun.name}, pool ${c.pool.remote.join(',')})`,
+    );
+  }
+
+  #makeCallDeps(): CallDeps {
+    const c = this.#config;
+    const nasId = this.#config.ppp.name;
+    return {
+      log: this.#log,
+      chain: this.#chain!,
+      pool: this.pool,
+      registry: this.registry,
+      gre: this.dataPath,
+      tun: this.dataPath,
+      ppp: {
+        authMethods: c.ppp.auth.required ? c.ppp.auth.allowed : [],
+        mppe: { required: c.ppp.mppe.required, bits: c.ppp.mppe.bits, stateful: c.ppp.mppe.stateful },
+        serverName: c.ppp.name,
+        mru: c.ppp.mru,
+        mtu: c.ppp.mtu,
+        echoIntervalMs: c.ppp.lcpEcho.interval * 1000,
+        echoFailure: c.ppp.lcpEcho.failure,
+        deadlines: {
+          establishMs: c.limits.deadlines.establish * 1000,
+          authenticateMs: c.limits.deadlines.authenticate * 1000,
+          networkMs: c.limits.deadlines.network * 1000,
+        },
+      },
+      dns: c.ppp.dns,
+      wins: c.ppp.wins,
+      nasIdentifier: nasId,
+      maxConnect: c.ppp.maxConnect,
+      idle: c.ppp.idle,
+      accounting: this.#opts.accounting,
+      newSessionId: () => `${Date.now().toString(36)}-${randomBytes(5).toString('hex')}`,
+      onEnded: (s) => this.#callEnded(s),
+    };
+  }
+
+  // ---- admission ------------------------------------------------------------------------
+
+  #accept(socket: net.Socket): void {
+    const c = this.#config;
+    if (this.#stopping) {
+      socket.destroy();
+      return;
+    }
+    const peer = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (c.limits.perSourceAddress > 0) {
+      let n = 0;
+      for (const l of this.links) if (l.peerAddress === peer) n++;
+      if (n >= c.limits.perSourceAddress) {
+        this.#log.warn({ peer }, `refused control connection from ${peer}: ${n} already open (limits.perSourceAddress)`);
+        socket.destroy();
+        return;
+      }
+    }
+    const link = new ControlLink(
+      socket,
+      { role: 'server', startTimeout: c.limits.stimeout * 1000, hostName: c.ppp.name, vendorString: 'pptpd-ts' },
+      this,
+      this.#log,
+    );
+    this.links.add(link);
+  }
+
+  placeCall(link: ControlLink, ocrq: Parameters<ControlHost['placeCall']>[1]): ReturnType<ControlHost['placeCall']> {
+    const c = this.#config;
+    const busy = (reason: string) => ({ ok: false as const, result: OcrpResult.Busy, error: GeneralError.None, reason });
+    if (this.#stopping) return busy('server is shutting down');
+    if (this.registry.size >= c.limits.connections) return busy(`connection limit ${c.limits.connections} reached (limits.connections)`);
+    if (link.calls.size >= c.limits.callsPerControlConnection) {
+      return { ok: false, result: OcrpResult.GeneralError, error: GeneralError.NoResource, reason: 'too many calls on one control connection' };
+    }
+    if (this.pool.free === 0) return busy(`No more free connection slots: pool "${c.pool.name}" is exhausted`);
+    const callId = this.callIds.allocate();
+    if (callId === undefined) return busy('no free call id');
+    const peerIp = ipv4FromString(link.peerAddress);
+    if (peerIp === undefined) {
+      this.callIds.release(callId);
+      return { ok: false, result: OcrpResult.GeneralError, error: GeneralError.PacError, reason: 'IPv6 control connections are not supported' };
+    }
+    const session = new CallSession(
+      { callId, peerCallId: ocrq.peerCallId, peerIp, localAddress: link.localAddress, peerWindow: ocrq.window },
+      { ...this.#callDeps!, onEnded: (s) => this.#callEnded(s, link) },
+    );
+    this.registry.add(session);
+    return { ok: true, session };
+  }
+
+  #callEnded(s: CallSession, link?: ControlLink): void {
+    this.registry.remove(s);
+    this.callIds.release(s.callId);
+    link?.clearCall(s);
+  }
+
+  linkClosed(link: ControlLink): void {
+    this.links.delete(link);
+  }
+
+  // ---- shutdown -------------------------------------------------------------------------
+
+  /** Ends every session (LCP Terminate, CDN, StopCCRQ), waits up to `graceMs`, then closes everything. */
+  async stop(graceMs = 3000): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#listener?.close();
+    for (const s of [...this.registry.all()]) s.terminate('NAS-Request', 'server shutting down');
+    const deadline = Date.now() + graceMs;
+    // Bounded wait for the peers to acknowledge (LCP Terminate-Ack) — polled, at most graceMs.
+    while (this.registry.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const s of [...this.registry.all()]) s.lowerDown('NAS-Request', 'server shutting down');
+    for (const l of [...this.links]) l.stop(StopReason.LocalShutdown);
+    await new Promise((r) => setTimeout(r, 100));
+    for (const l of [...this.links]) l.destroy();
+    this.dataPath.close();
+    await this.#chain?.close?.();
+    this.#log.info('pptpd-ts stopped');
+  }
+}
