@@ -68,6 +68,8 @@ export interface PptpClientOptions {
   bridge?: string;
   noHostAddr?: boolean;
   tap?: string;
+  /** Copy the VM's raw serial console here (lines the guest writes to /dev/console). */
+  console?: string;
 }
 
 /** The client's JSON verdict (pptp-client.sh --json, see the harness README). */
@@ -111,6 +113,7 @@ function clientArgs(o: PptpClientOptions, jsonFile: string): string[] {
   opt('--timeout', o.timeout);
   opt('--bridge', o.bridge);
   opt('--tap', o.tap);
+  opt('--console', o.console);
   if (o.noHostAddr) a.push('--no-host-addr');
   return a;
 }

@@ -1,0 +1,83 @@
+// Runs `pptpd-ts serve` as a child process inside a test network namespace, with a
+// configuration written to a temp dir, and gives the test its JSON log lines.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { nodeTs, type Netns, type NetnsChild } from './netns.js';
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [k: string]: unknown;
+}
+
+export class ServerProc {
+  constructor(
+    readonly child: NetnsChild,
+    readonly dir: string,
+  ) {}
+
+  /** Every JSON log line so far. */
+  logs(): LogLine[] {
+    const out: LogLine[] = [];
+    for (const l of this.child.stdout.split('\n')) {
+      if (!l.startsWith('{')) continue;
+      try {
+        out.push(JSON.parse(l) as LogLine);
+      } catch {
+        /* a partial last line */
+      }
+    }
+    return out;
+  }
+
+  find(re: RegExp): LogLine | undefined {
+    return this.logs().find((l) => re.test(l.msg));
+  }
+
+  waitForLog(re: RegExp, timeoutMs: number): Promise<string> {
+    return this.child.waitForLine(re, timeoutMs);
+  }
+
+  /** SIGTERM, bounded wait, then cleanup of the temp dir. Returns the exit code. */
+  async stop(): Promise<number | null> {
+    this.child.kill('SIGTERM');
+    const r = await this.child.wait(15_000);
+    rmSync(this.dir, { recursive: true, force: true });
+    return r.code;
+  }
+}
+
+export interface ServerSpec {
+  /** The YAML configuration as an object (written as JSON, which YAML reads). */
+  config: Record<string, unknown>;
+  /** chap-secrets text; written to the temp dir and named in the chain when given. */
+  chapSecrets?: string;
+  args?: string[];
+  tun?: string;
+}
+
+/** Starts the server in `ns`; resolves once it listens. */
+export async function startServer(ns: Netns, spec: ServerSpec, timeoutMs = 20_000): Promise<ServerProc> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ptd-server-'));
+  const config: Record<string, unknown> = { pidfile: null, ...spec.config };
+  if (spec.chapSecrets !== undefined) {
+    const file = path.join(dir, 'chap-secrets');
+    writeFileSync(file, spec.chapSecrets, { mode: 0o600 });
+    const auth = (config['auth'] as Record<string, unknown> | undefined) ?? {};
+    config['auth'] = { ...auth, chain: [{ plugin: 'chap-secrets', file, watch: false }] };
+  }
+  const cfgFile = path.join(dir, 'config.yaml');
+  writeFileSync(cfgFile, JSON.stringify(config, null, 2));
+  const child = ns.spawn(
+    nodeTs('server/cli/main.ts', 'serve', '-c', cfgFile, '--tun', spec.tun ?? 'pptp0', '--log-format', 'json', ...(spec.args ?? [])),
+  );
+  const proc = new ServerProc(child, dir);
+  try {
+    await proc.waitForLog(/listening on/, timeoutMs);
+  } catch (e) {
+    await proc.stop();
+    throw e;
+  }
+  return proc;
+}

@@ -1,0 +1,155 @@
+// The real Linux PPTP client (pptp-linux 1.10 + pppd 2.4.9 in a qemu guest, see
+// ../shared/interop) against pptpd-ts running in a test namespace: every
+// authentication method and MPPE mode the issue names, a wrong password, a
+// DOMAIN\user name, and a host behind the server reached through the tunnel.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { canRunInterop, runPptpClient, type PptpClientResult } from '../helpers/interop.js';
+import { canUseNetns, Netns, vethPair } from '../helpers/netns.js';
+import { startServer, type ServerProc } from '../helpers/server-proc.js';
+
+const skip = canUseNetns() ?? canRunInterop();
+const SERVER = '10.231.0.1';
+const POOL = { local: ['10.8.0.1'], remote: ['10.8.0.2-20'] };
+const SECRETS = 'alice * secret *\n"CORP\\\\carol" * "c-pass" *\n';
+// pppd option lists for the guest (they replace the harness default).
+const BASE = 'nodeflate nobsdcomp noauth refuse-eap';
+const V2 = `${BASE} refuse-pap refuse-chap refuse-mschap`;
+
+interface Scenario {
+  config?: Record<string, unknown>;
+  user?: string;
+  password?: string;
+  pppdOpts: string;
+  ping?: string;
+  extra?: (ns: Netns) => Promise<void>;
+}
+
+const namespaces: Netns[] = [];
+after(() => {
+  for (const ns of namespaces) ns.destroy();
+});
+
+async function run(tag: string, sc: Scenario): Promise<{ r: PptpClientResult; server: ServerProc }> {
+  const ns = Netns.create(tag);
+  namespaces.push(ns);
+  await sc.extra?.(ns);
+  const server = await startServer(ns, {
+    config: { pool: POOL, ...sc.config },
+    chapSecrets: SECRETS,
+  });
+  try {
+    const r = await runPptpClient({
+      netns: ns.name,
+      server: SERVER,
+      user: sc.user ?? 'alice',
+      password: sc.password ?? 'secret',
+      pppdOpts: sc.pppdOpts,
+      ...(sc.ping !== undefined ? { ping: sc.ping } : {}),
+      timeout: 60,
+    });
+    return { r, server };
+  } finally {
+    await server.stop();
+  }
+}
+
+function assertUp(r: PptpClientResult, auth: string, mppe: string | null): void {
+  const j = r.json;
+  assert.ok(j, `no JSON from the client: ${r.stderr.slice(-1500)}`);
+  assert.equal(j.up, true, `tunnel not up: ${j.log.slice(-2500)}`);
+  assert.equal(j.auth, auth);
+  assert.equal(j.mppe, mppe);
+  assert.equal(j.local_ip?.startsWith('10.8.0.'), true);
+  assert.ok(j.ping_received >= 1, `no ping answered (${j.ping_received}/${j.ping_sent})`);
+}
+
+describe('real Linux client (pptp-linux + pppd) against pptpd-ts', { skip, concurrency: 1 }, () => {
+  test('MS-CHAPv2 + MPPE-128 stateless', async () => {
+    const { r, server } = await run('v2s', { pppdOpts: `${V2} require-mppe-128` });
+    assertUp(r, 'MS-CHAP-v2', 'MPPE 128-bit stateless');
+    assert.equal(r.json?.remote_ip, '10.8.0.1');
+    const up = server.find(/^session up: alice/);
+    assert.ok(up, 'server logged the session');
+    assert.equal(up['encryption'], 'MPPE-128 stateless');
+    assert.ok(server.find(/^session down: alice/), 'server logged the end of the session');
+  });
+
+  test('MS-CHAPv2 + MPPE-128 stateful (server prefers stateful)', async () => {
+    const { r } = await run('v2f', {
+      config: { ppp: { mppe: { required: true, bits: [128], stateful: 'prefer' } } },
+      pppdOpts: `${V2} require-mppe-128 mppe-stateful`,
+    });
+    assertUp(r, 'MS-CHAP-v2', 'MPPE 128-bit stateful');
+  });
+
+  test('MS-CHAPv2 + MPPE-40', async () => {
+    const { r } = await run('v240', {
+      config: { ppp: { mppe: { required: true, bits: [40], stateful: 'deny' } } },
+      pppdOpts: `${V2} require-mppe-40`,
+    });
+    assertUp(r, 'MS-CHAP-v2', 'MPPE 40-bit stateless');
+  });
+
+  test('MS-CHAPv1 + MPPE-128', async () => {
+    const { r } = await run('v1', {
+      config: { ppp: { auth: { allowed: ['mschap-v1'] } } },
+      pppdOpts: `${BASE} refuse-pap refuse-chap refuse-mschap-v2 require-mppe-128`,
+    });
+    assertUp(r, 'MS-CHAP', 'MPPE 128-bit stateless');
+  });
+
+  test('CHAP-MD5 without MPPE', async () => {
+    const { r } = await run('md5', {
+      config: { ppp: { auth: { allowed: ['chap-md5'] }, mppe: { required: false, bits: [] } } },
+      pppdOpts: `${BASE} refuse-pap refuse-mschap refuse-mschap-v2 nomppe`,
+    });
+    assertUp(r, 'CHAP-MD5', null);
+  });
+
+  test('PAP without MPPE, only when the configuration allows it', async () => {
+    const { r } = await run('pap', {
+      config: { ppp: { auth: { allowed: ['pap'] }, mppe: { required: false, bits: [] } } },
+      pppdOpts: `${BASE} refuse-chap refuse-mschap refuse-mschap-v2 nomppe`,
+    });
+    assertUp(r, 'PAP', null);
+    // The default configuration (MS-CHAPv2 only) refuses a client that will only do PAP.
+    const { r: refused } = await run('pap-no', { pppdOpts: `${BASE} refuse-chap refuse-mschap refuse-mschap-v2 nomppe` });
+    assert.equal(refused.json?.up, false);
+  });
+
+  test('wrong password: the client sees an authentication failure, the server logs it, no session is left', async () => {
+    const { r, server } = await run('bad', { password: 'not-the-password', pppdOpts: `${V2} require-mppe-128` });
+    assert.equal(r.json?.up, false);
+    assert.equal(r.json?.pppd_exit, 19, 'pppd exit 19: authentication failed');
+    assert.match(r.json?.log ?? '', /E=691/);
+    const fail = server.find(/^authentication failed for alice from 10\.231\.0\.2/);
+    assert.ok(fail, 'server logged the failure with user and source address');
+    assert.ok(server.find(/call ended before the session was up/));
+    assert.equal(server.find(/^session up/), undefined);
+  });
+
+  test('CORP\\carol against a chap-secrets line CORP\\\\carol (domain not in the challenge hash)', async () => {
+    const { r, server } = await run('dom', { user: 'CORP\\carol', password: 'c-pass', pppdOpts: `${V2} require-mppe-128` });
+    assertUp(r, 'MS-CHAP-v2', 'MPPE 128-bit stateless');
+    assert.ok(server.find(/^session up: CORP\\carol/));
+  });
+
+  test('a host behind the server answers through the tunnel', async () => {
+    let lan: Netns | undefined;
+    const { r } = await run('lan', {
+      pppdOpts: `${V2} require-mppe-128 defaultroute`,
+      ping: '10.50.0.2',
+      extra: async (ns) => {
+        lan = Netns.create('lanh');
+        namespaces.push(lan);
+        vethPair(ns, '10.50.0.1/24', lan, '10.50.0.2/24');
+        lan.ip('route', 'add', '10.8.0.0/24', 'via', '10.50.0.1');
+        const r = await ns.exec(['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+        assert.equal(r.code, 0, r.stderr);
+      },
+    });
+    assertUp(r, 'MS-CHAP-v2', 'MPPE 128-bit stateless');
+    assert.equal(r.json?.ping_target, '10.50.0.2');
+  });
+});
