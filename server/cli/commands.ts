@@ -2,10 +2,16 @@
 import type { Command } from 'commander';
 import { registerCheckConfig } from './check-config.js';
 import { registerMigrate } from './migrate.js';
+import { registerLast } from './last.js';
+import { registerWho } from './who.js';
+import { registerWhoisIp } from './whois-ip.js';
 import { registerServe } from './serve.js';
 
 export function registerCommands(program: Command): void {
   registerServe(program);
   registerCheckConfig(program);
   registerMigrate(program);
+  registerLast(program);
+  registerWho(program);
+  registerWhoisIp(program);
 }
