@@ -16,6 +16,7 @@ import type { DownCause, NetworkUp, PppEvent, PppSessionOptions } from '../ppp/s
 import { earliest, now, TimerSlot } from '../timers.js';
 import type { SessionRegistry } from './registry.js';
 import { terminateCauseOf } from './causes.js';
+import { Channel, publish } from '../events.js';
 
 /** Sends one GRE packet carrying `frame` (or an ack-only packet when frame is empty). */
 export interface GreTx {
@@ -67,6 +68,8 @@ export class CallSession {
   readonly localAddress: string;
   readonly sessionId: string;
   readonly createdAt = Date.now();
+  readonly #createdMono = now();
+  #authStarted = 0;
   readonly log: Logger;
   state: SessionState = 'starting';
   userName: string | undefined;
@@ -94,6 +97,7 @@ export class CallSession {
   #nextInterim: number | undefined;
   #interimSeq = 0;
   #info: SessionInfo | undefined;
+  #method: string | undefined;
 
   constructor(p: CallParams, deps: CallDeps) {
     this.callId = p.callId;
@@ -264,12 +268,15 @@ export class CallSession {
         return;
       case 'phase':
         this.log.debug({ phase: e.phase }, 'PPP phase');
+        publish(Channel.phase, { sessionId: this.sessionId, phase: e.phase, at: t });
         return;
     }
   }
 
   #verify(peerName: string, credentials: AuthRequest['credentials']): void {
     this.peerName = peerName;
+    this.#authStarted = now();
+    this.#method = credentials.method;
     const req: AuthRequest = {
       peerName,
       userName: peerName,
@@ -288,6 +295,15 @@ export class CallSession {
 
   #verdict(result: AuthResult): void {
     if (this.state === 'ended') return;
+    publish(Channel.auth, {
+      sessionId: this.sessionId,
+      peerName: this.peerName ?? '',
+      method: this.#method ?? 'unknown',
+      result: result.verdict,
+      plugin: result.plugin,
+      reason: result.verdict === 'reject' ? result.reason : undefined,
+      ms: now() - this.#authStarted,
+    });
     if (result.verdict === 'reject') {
       this.log.warn(
         { user: this.peerName, method: this.#methodOf(), reason: result.reason, plugin: result.plugin },
@@ -302,7 +318,7 @@ export class CallSession {
   }
 
   #methodOf(): string | undefined {
-    return this.authMethod;
+    return this.#method;
   }
 
   #authenticated(e: Extract<PppEvent, { type: 'authenticated' }>, t: number): void {
@@ -362,6 +378,14 @@ export class CallSession {
     };
     if (this.#interimMs > 0) this.#nextInterim = t + this.#interimMs;
     this.#deps.accounting?.record({ type: 'start', id: eventId(this.sessionId, 'start'), time: this.upAt, session: this.#info });
+    publish(Channel.sessionUp, {
+      sessionId: this.sessionId,
+      userName: this.userName ?? '',
+      address: e.remote,
+      method: this.authMethod ?? 'none',
+      encryption: enc,
+      setupMs: t - this.#createdMono,
+    });
     this.#deps.onUp?.(this);
   }
 
@@ -408,7 +432,38 @@ export class CallSession {
     } else {
       this.log.info({ user: this.peerName, cause, reason }, `call ended before the session was up: ${reason}`);
     }
+    const c = this.counters();
+    publish(Channel.sessionDown, {
+      sessionId: this.sessionId,
+      userName: this.userName,
+      cause: tc,
+      wasUp,
+      ...c,
+      durationSeconds: wasUp ? Math.round((Date.now() - (this.upAt ?? 0)) / 1000) : 0,
+    });
     this.#deps.onEnded(this);
+  }
+
+  /** CoA (RFC 5176): new Session-Timeout / Idle-Timeout for a live session, in seconds from now; 0 = off. */
+  setTimeouts(t: { sessionTimeout?: number; idleTimeout?: number }): void {
+    if (this.state === 'ended') return;
+    const n = now();
+    if (t.sessionTimeout !== undefined) this.#sessionDeadline = t.sessionTimeout > 0 ? n + t.sessionTimeout * 1000 : undefined;
+    if (t.idleTimeout !== undefined) this.#idleMs = t.idleTimeout * 1000;
+    this.#armTimer();
+  }
+
+  /** Seconds until Session-Timeout, if one is set. */
+  get sessionTimeLeft(): number | undefined {
+    return this.#sessionDeadline === undefined ? undefined : Math.max(0, Math.round((this.#sessionDeadline - now()) / 1000));
+  }
+
+  get idleTimeout(): number {
+    return this.#idleMs / 1000;
+  }
+
+  get encryption(): string {
+    return this.#info?.encryption ?? 'none';
   }
 
   /** Why it ended (after state === 'ended'). */

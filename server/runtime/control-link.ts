@@ -10,6 +10,7 @@ import { CdnResult } from '../pptp/constants.js';
 import type { ControlEvent, ControlOptions } from '../pptp/control-types.js';
 import { now, TimerSlot } from '../timers.js';
 import type { CallSession } from './call-session.js';
+import { Channel, publish } from '../events.js';
 
 /** What a control link asks of the server. */
 export interface ControlHost {
@@ -51,6 +52,7 @@ export class ControlLink {
     });
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'control connection error'));
     socket.on('close', () => this.#onClose());
+    publish(Channel.controlUp, { peer: this.peerAddress });
     this.#pump();
   }
 
@@ -94,6 +96,7 @@ export class ControlLink {
         const r = this.#host.placeCall(this, ev);
         if (!r.ok) {
           this.log.warn({ reason: r.reason }, `call from ${this.peerAddress} refused: ${r.reason}`);
+          publish(Channel.callRefused, { peer: this.peerAddress, reason: r.reason });
           this.#core.rejectCall(ev.peerCallId, r.result, r.error);
           return;
         }
@@ -153,6 +156,7 @@ export class ControlLink {
     this.#closed = true;
     this.#timer.clear();
     this.#endCalls('Lost-Carrier', 'control connection lost');
+    publish(Channel.controlDown, { peer: this.peerAddress });
     this.#host.linkClosed(this);
   }
 }

@@ -29,6 +29,35 @@ export interface ServerOptions {
   readonly authenticator?: Authenticator;
 }
 
+/** One live session as the operator sees it (control socket, `pptpd-ts sessions`). */
+export interface SessionView {
+  readonly sessionId: string;
+  readonly callId: number;
+  readonly state: string;
+  readonly userName: string | undefined;
+  readonly peerName: string | undefined;
+  readonly clientAddress: string;
+  readonly address: string | undefined;
+  readonly authMethod: string | undefined;
+  readonly encryption: string;
+  /** ms since the epoch when the call arrived / the session came up. */
+  readonly createdAt: number;
+  readonly upAt: number | undefined;
+  readonly inputOctets: number;
+  readonly outputOctets: number;
+  readonly inputPackets: number;
+  readonly outputPackets: number;
+  readonly sessionTimeLeft: number | undefined;
+  readonly idleTimeout: number;
+}
+
+/** Which sessions an operator command (kill, Disconnect-Request, CoA) means. */
+export interface SessionSelector {
+  readonly user?: string;
+  readonly ip?: string;
+  readonly session?: string;
+}
+
 export class PptpServer implements ControlHost {
   readonly registry = new SessionRegistry();
   readonly links = new Set<ControlLink>();
@@ -174,6 +203,53 @@ export class PptpServer implements ControlHost {
 
   linkClosed(link: ControlLink): void {
     this.links.delete(link);
+  }
+
+  // ---- operator control -------------------------------------------------------------------
+
+  sessions(): SessionView[] {
+    return [...this.registry.all()].map((s) => ({
+      sessionId: s.sessionId,
+      callId: s.callId,
+      state: s.state,
+      userName: s.userName,
+      peerName: s.peerName,
+      clientAddress: s.peerAddress,
+      address: s.network?.remote,
+      authMethod: s.authMethod,
+      encryption: s.encryption,
+      createdAt: s.createdAt,
+      upAt: s.upAt,
+      ...s.counters(),
+      sessionTimeLeft: s.sessionTimeLeft,
+      idleTimeout: s.idleTimeout,
+    }));
+  }
+
+  select(sel: SessionSelector): CallSession[] {
+    const ip = sel.ip === undefined ? undefined : ipv4FromString(sel.ip);
+    return [...this.registry.all()].filter(
+      (s) =>
+        (sel.user === undefined || s.userName?.toLowerCase() === sel.user.toLowerCase() || s.peerName === sel.user) &&
+        (sel.ip === undefined || (ip !== undefined && s.remoteIp === ip)) &&
+        (sel.session === undefined || s.sessionId === sel.session),
+    );
+  }
+
+  /** Ends the selected sessions (LCP Terminate, CDN); returns how many. */
+  kill(sel: SessionSelector, cause: 'Admin-Reset' | 'NAS-Request' = 'Admin-Reset', reason = 'terminated by the administrator'): number {
+    if (sel.user === undefined && sel.ip === undefined && sel.session === undefined) return 0;
+    const hit = this.select(sel);
+    for (const s of hit) s.terminate(cause, reason);
+    return hit.length;
+  }
+
+  /** Changes Session-Timeout / Idle-Timeout of the selected sessions (RFC 5176 CoA); returns how many. */
+  changeTimeouts(sel: SessionSelector, t: { sessionTimeout?: number; idleTimeout?: number }): number {
+    if (sel.user === undefined && sel.ip === undefined && sel.session === undefined) return 0;
+    const hit = this.select(sel);
+    for (const s of hit) s.setTimeouts(t);
+    return hit.length;
   }
 
   // ---- shutdown -------------------------------------------------------------------------
