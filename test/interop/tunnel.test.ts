@@ -7,6 +7,11 @@ import assert from 'node:assert/strict';
 import { canRunInterop, runPptpClient, type PptpClientResult } from '../helpers/interop.js';
 import { canUseNetns, Netns, vethPair } from '../helpers/netns.js';
 import { startServer, type ServerProc } from '../helpers/server-proc.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { NetnsChild } from '../helpers/netns.js';
+import { nodeTs } from '../helpers/netns.js';
 
 const skip = canUseNetns() ?? canRunInterop();
 const SERVER = '10.231.0.1';
@@ -22,6 +27,9 @@ interface Scenario {
   password?: string;
   pppdOpts: string;
   ping?: string;
+  hold?: number;
+  timeout?: number;
+  console?: string;
   extra?: (ns: Netns) => Promise<void>;
 }
 
@@ -46,7 +54,9 @@ async function run(tag: string, sc: Scenario): Promise<{ r: PptpClientResult; se
       password: sc.password ?? 'secret',
       pppdOpts: sc.pppdOpts,
       ...(sc.ping !== undefined ? { ping: sc.ping } : {}),
-      timeout: 60,
+      ...(sc.hold !== undefined ? { hold: sc.hold } : {}),
+      ...(sc.console !== undefined ? { console: sc.console } : {}),
+      timeout: sc.timeout ?? 60,
     });
     return { r, server };
   } finally {
@@ -151,5 +161,53 @@ describe('real Linux client (pptp-linux + pppd) against pptpd-ts', { skip, concu
     });
     assertUp(r, 'MS-CHAP-v2', 'MPPE 128-bit stateless');
     assert.equal(r.json?.ping_target, '10.50.0.2');
+  });
+
+  test('10 MB each way through MPPE-128 arrives intact (MD5 compared)', async () => {
+    const SIZE = 10 * 1024 * 1024;
+    // A background job in the guest (pppd's `init` runs a shell command): once ppp0 is up it
+    // uploads 10 MB of random bytes with busybox nc and downloads 10 MB, printing MD5s on the console.
+    const script = [
+      'i=0; while [ ! -e /run/ppp-up.ppp0 ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done',
+      `dd if=/dev/urandom of=/tmp/up.bin bs=65536 count=${SIZE / 65536} 2>/dev/null`,
+      'echo @@XFER up-md5=$(md5sum </tmp/up.bin)',
+      'nc 10.8.0.1 5001 </tmp/up.bin',
+      'nc 10.8.0.1 5002 >/tmp/down.bin',
+      'echo @@XFER down-md5=$(md5sum </tmp/down.bin) down-bytes=$(wc -c </tmp/down.bin) t=$(cut -d. -f1 /proc/uptime)',
+      // Done: end the harness's --hold wait early (its `sleep`), so the run takes as long as the transfer.
+      'killall sleep',
+    ].join('; ');
+    const init = `init "sh -c '(${script}) </dev/null >/dev/console 2>&1 &'"`;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ptd-xfer-'));
+    const consoleFile = path.join(dir, 'console.log');
+    let xfer: NetnsChild | undefined;
+    try {
+      const { r } = await run('xfer', {
+        pppdOpts: `${V2} require-mppe-128 ${init}`,
+        hold: 100,
+        timeout: 160,
+        console: consoleFile,
+        extra: async (ns) => {
+          xfer = ns.spawn(nodeTs('test/interop/fixtures/xfer-server.ts', String(SIZE)));
+          await xfer.waitForLine(/listening/, 15_000);
+        },
+      });
+      assertUp(r, 'MS-CHAP-v2', 'MPPE 128-bit stateless');
+      const consoleText = readFileSync(consoleFile, 'utf8');
+      const upMd5 = /@@XFER up-md5=([0-9a-f]{32})/.exec(consoleText)?.[1];
+      const down = /@@XFER down-md5=([0-9a-f]{32})\s+-?\s*down-bytes=\s*(\d+)/.exec(consoleText);
+      const host = (xfer?.stdout ?? '').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { dir: string; bytes: number; md5: string });
+      const hostUp = host.find((h) => h.dir === 'up');
+      const hostDown = host.find((h) => h.dir === 'down');
+      assert.ok(upMd5 && hostUp, `upload not finished: ${consoleText.split('\n').filter((l) => l.includes('XFER')).join(' | ')}`);
+      assert.equal(hostUp.bytes, SIZE);
+      assert.equal(hostUp.md5, upMd5, 'upload arrived intact');
+      assert.ok(down && hostDown, 'download not finished');
+      assert.equal(Number(down[2]), SIZE);
+      assert.equal(down[1], hostDown.md5, 'download arrived intact');
+    } finally {
+      xfer?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
