@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { ErrorCode, PptpdError } from '../server/errors.js';
 import { AuthChain } from './chain.js';
 import { chapSecretsScheme } from './chap-secrets/plugin.js';
+import { radiusScheme } from './radius/plugin.js';
 import { PluginRegistry } from './registry.js';
 import { rewriteDomainScheme } from './rewrite-domain/plugin.js';
 import { flatThrottleSchema, fromFlatThrottle, throttleOptionsSchema } from './throttle.js';
@@ -39,7 +40,7 @@ export type AuthConfig = z.input<typeof authConfigSchema>;
 
 /** The registry with every plugin kind this build knows. RADIUS and LDAP register here when they land. */
 export function createDefaultRegistry(): PluginRegistry {
-  return new PluginRegistry().register(chapSecretsScheme).register(rewriteDomainScheme);
+  return new PluginRegistry().register(chapSecretsScheme).register(rewriteDomainScheme).register(radiusScheme);
 }
 
 export interface BuildOptions {

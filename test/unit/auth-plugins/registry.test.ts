@@ -45,7 +45,7 @@ test('registry: scheme → configured instance with validated options and common
     (e: unknown) => e instanceof PptpdError && !e.message.includes('12345678'),
   );
   assert.throws(() => reg.register({ kind: 'static', description: '', options: z.object({}), create: () => fakePlugin('x', () => ({ type: 'pass' })) }));
-  assert.deepEqual(createDefaultRegistry().kinds().sort(), ['chap-secrets', 'rewrite-domain']);
+  assert.deepEqual(createDefaultRegistry().kinds().sort(), ['chap-secrets', 'radius', 'rewrite-domain']);
 });
 
 test('buildAuthChain: YAML-shaped config with a branch, init loads the file', async () => {
@@ -90,8 +90,8 @@ test('buildAuthChain: config errors name the entry', async () => {
   await assert.rejects(buildAuthChain({ chain: [] }), configError(/auth\.chain:/));
   await assert.rejects(buildAuthChain({ chain: [{ plugin: 'chap-secrets', file: 5 }] }), configError(/auth\.chain\[0\] \(chap-secrets\): file/));
   await assert.rejects(
-    buildAuthChain({ chain: [{ plugin: 'rewrite-domain' }], branches: { b: [{ plugin: 'radius' }] } }),
-    configError(/auth\.branches\.b\[0\]: unknown auth plugin "radius"/),
+    buildAuthChain({ chain: [{ plugin: 'rewrite-domain' }], branches: { b: [{ plugin: 'nosuch' }] } }),
+    configError(/auth\.branches\.b\[0\]: unknown auth plugin "nosuch"/),
   );
   await assert.rejects(
     buildAuthChain({ chain: [{ plugin: 'rewrite-domain', realms: { corp: 'nowhere' } }] }),
