@@ -1,0 +1,36 @@
+// Hostile input does not stop the server: garbage and bad cookies on TCP 1723, silent
+// half-open connections, malformed GRE and GRE for unknown calls — then the real Linux
+// client still connects and pings.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { canRunInterop, runPptpClient } from '../../helpers/interop.js';
+import { canUseNetns, Netns, nodeTs } from '../../helpers/netns.js';
+import { startServer } from '../../helpers/server-proc.js';
+
+const skip = canUseNetns() ?? canRunInterop();
+let ns: Netns | undefined;
+after(() => ns?.destroy());
+
+describe('hostile input', { skip }, () => {
+  test('garbage control connections, half-open connections and bad GRE are dropped; a real client still gets in', async () => {
+    ns = Netns.create('hostile');
+    const server = await startServer(ns, {
+      config: { pool: { local: ['10.8.0.1'], remote: ['10.8.0.2-20'] }, limits: { stimeout: 2, perSourceAddress: 0 } },
+      chapSecrets: 'alice * secret *\n',
+    });
+    try {
+      const h = await ns.exec(nodeTs('test/integration/server/fixtures/hostile.ts', '40'), { timeoutMs: 60_000 });
+      assert.equal(h.code, 0, h.stderr);
+      const summary = JSON.parse(h.stdout.trim().split('\n').pop()!) as { connections: number; closed: number; greSent: number };
+      assert.equal(summary.closed, summary.connections, 'the server closed every bad or silent connection');
+      assert.ok(summary.greSent > 1000);
+      const errors = server.logs().filter((l) => /PPTP protocol error/.test(l.msg));
+      assert.ok(errors.length >= 40, `protocol errors logged: ${errors.length}`);
+      const r = await runPptpClient({ netns: ns.name, user: 'alice', password: 'secret', timeout: 60 });
+      assert.equal(r.json?.up, true, r.stderr.slice(-1500));
+      assert.ok((r.json?.ping_received ?? 0) >= 1);
+    } finally {
+      await server.stop();
+    }
+  });
+});
