@@ -5,8 +5,7 @@
 
 import type { Logger } from 'pino';
 import type { AuthRequest, AuthResult, Authenticator } from '../../auth-plugins/types.js';
-import type { AccountingRecorder, SessionCounters, SessionInfo, TerminateCause } from '../../accounting/record.js';
-import { eventId } from '../../accounting/record.js';
+import type { AccountingRecorder, SessionCounters, TerminateCause } from '../../accounting/record.js';
 import type { GrePacket } from '../gre/codec.js';
 import { GreWindow } from '../gre/window.js';
 import { ipv4ToString } from '../gre/ipv4.js';
@@ -17,6 +16,8 @@ import { earliest, now, TimerSlot } from '../timers.js';
 import type { SessionRegistry } from './registry.js';
 import { terminateCauseOf } from './causes.js';
 import { Channel, publish } from '../events.js';
+import { encryptionName, SessionAccounting } from './session-accounting.js';
+import { SessionLimits } from './session-limits.js';
 
 /** Sends one GRE packet carrying `frame` (or an ack-only packet when frame is empty). */
 export interface GreTx {
@@ -42,6 +43,8 @@ export interface CallDeps {
   /** Config maxconnect / idle in seconds (0 = off); RADIUS attributes override. */
   readonly maxConnect: number;
   readonly idle: number;
+  /** Interim-Update period in seconds (0 = none) unless the auth reply gives one. */
+  readonly interimInterval: number;
   readonly accounting?: AccountingRecorder | undefined;
   readonly newSessionId: () => string;
   /** The session ended: the control connection clears the call (CDN) unless it is already gone. */
@@ -90,13 +93,9 @@ export class CallSession {
   #authResult: Extract<AuthResult, { verdict: 'accept' }> | undefined;
   #endCause: TerminateCause | undefined;
   #endReason: string | undefined;
-  #sessionDeadline: number | undefined;
-  #idleMs = 0;
-  #lastData = 0;
-  #interimMs = 0;
-  #nextInterim: number | undefined;
-  #interimSeq = 0;
-  #info: SessionInfo | undefined;
+  readonly #limits = new SessionLimits();
+  #pendingLimits = { sessionTimeout: 0, idleTimeout: 0, interimInterval: 0 };
+  readonly #acct: SessionAccounting;
   #method: string | undefined;
 
   constructor(p: CallParams, deps: CallDeps) {
@@ -111,6 +110,7 @@ export class CallSession {
     this.#gre = new GreWindow({ peerWindow: p.peerWindow });
     this.#ppp = new PppSession({ ...deps.ppp, role: 'server' });
     this.#timer = new TimerSlot(() => this.#onTimer());
+    this.#acct = new SessionAccounting(deps.accounting);
   }
 
   get stats(): PppSession['stats'] {
@@ -149,7 +149,7 @@ export class CallSession {
 
   /** An IP packet from TUN routed to this client's address. */
   sendIp(packet: Buffer, t: number): void {
-    this.#lastData = t;
+    this.#limits.data(t);
     this.#ppp.sendIp(packet, t);
     this.#pump(t);
   }
@@ -210,16 +210,13 @@ export class CallSession {
       this.spoofedSource++;
       return;
     }
-    this.#lastData = t;
+    this.#limits.data(t);
     this.#deps.tun.write(packet);
   }
 
   #armTimer(): void {
     if (this.state === 'ended') return;
-    const idleAt = this.#idleMs > 0 && this.state === 'up' ? this.#lastData + this.#idleMs : undefined;
-    this.#timer.set(
-      earliest(this.#ppp.nextTimeout(), this.#gre.nextDeadline(), this.#sessionDeadline, idleAt, this.#nextInterim),
-    );
+    this.#timer.set(earliest(this.#ppp.nextTimeout(), this.#gre.nextDeadline(), this.#limits.deadline()));
   }
 
   #onTimer(): void {
@@ -227,19 +224,10 @@ export class CallSession {
     const t = now();
     const ack = this.#gre.ackDue(t);
     if (ack !== undefined) this.#deps.gre.send(this.peerIp, this.peerCallId, undefined, ack, EMPTY);
-    if (this.#sessionDeadline !== undefined && t >= this.#sessionDeadline) {
-      this.#sessionDeadline = undefined;
-      this.terminate('Session-Timeout', 'session timeout reached');
-      return;
-    }
-    if (this.#idleMs > 0 && this.state === 'up' && t >= this.#lastData + this.#idleMs) {
-      this.terminate('Idle-Timeout', `idle for ${Math.round(this.#idleMs / 1000)} s`);
-      return;
-    }
-    if (this.#nextInterim !== undefined && t >= this.#nextInterim) {
-      this.#nextInterim = t + this.#interimMs;
-      this.#recordInterim();
-    }
+    const due = this.#limits.due(t);
+    if (due === 'session-timeout') return this.terminate('Session-Timeout', 'session timeout reached');
+    if (due === 'idle-timeout') return this.terminate('Idle-Timeout', `idle for ${this.#limits.idleSeconds} s`);
+    if (due === 'interim') this.#acct.interim(this.counters());
     this.#ppp.handleTimeout(t);
     this.#pump(t);
   }
@@ -333,10 +321,11 @@ export class CallSession {
       return;
     }
     this.#lease = leased.lease;
-    const st = attrs?.sessionTimeout ?? this.#deps.maxConnect;
-    if (st > 0) this.#sessionDeadline = t + st * 1000;
-    this.#idleMs = (attrs?.idleTimeout ?? this.#deps.idle) * 1000;
-    this.#interimMs = (attrs?.acctInterimInterval ?? 0) * 1000;
+    this.#pendingLimits = {
+      sessionTimeout: attrs?.sessionTimeout ?? this.#deps.maxConnect,
+      idleTimeout: attrs?.idleTimeout ?? this.#deps.idle,
+      interimInterval: attrs?.acctInterimInterval ?? this.#deps.interimInterval,
+    };
     this.#ppp.setNetwork(
       { local: leased.lease.local, remote: leased.lease.remote, dns: this.#deps.dns, wins: this.#deps.wins },
       t,
@@ -347,17 +336,16 @@ export class CallSession {
     this.network = e;
     this.state = 'up';
     this.upAt = Date.now();
-    this.#lastData = t;
+    this.#limits.begin(t, this.#pendingLimits);
     const ip = e.remote.split('.').reduce((a, o) => a * 256 + Number(o), 0);
     this.remoteIp = ip;
     this.#deps.registry.bindAddress(this, ip);
-    const dir = e.mppe?.send ?? e.mppe?.recv;
-    const enc = dir ? `MPPE-${dir.bits} ${dir.stateless ? 'stateless' : 'stateful'}` : 'none';
+    const enc = encryptionName(e.mppe);
     this.log.info(
       { user: this.userName, peerName: this.peerName, address: e.remote, local: e.local, method: this.authMethod, encryption: enc },
       `session up: ${this.peerName ?? this.userName} from ${this.peerAddress} got ${e.remote} (${this.authMethod}, ${enc})`,
     );
-    this.#info = {
+    this.#acct.start({
       sessionId: this.sessionId,
       userName: this.userName ?? '',
       peerName: this.peerName ?? this.userName ?? '',
@@ -373,11 +361,9 @@ export class CallSession {
       authMethod: this.authMethod ?? 'none',
       encryption: enc,
       ...(this.#authResult?.attributes.class ? { class: this.#authResult.attributes.class.map((c) => c.toString('hex')) } : {}),
-      ...(this.#interimMs > 0 ? { acctInterimInterval: this.#interimMs / 1000 } : {}),
+      ...(this.#limits.interimSeconds > 0 ? { acctInterimInterval: this.#limits.interimSeconds } : {}),
       pid: process.pid,
-    };
-    if (this.#interimMs > 0) this.#nextInterim = t + this.#interimMs;
-    this.#deps.accounting?.record({ type: 'start', id: eventId(this.sessionId, 'start'), time: this.upAt, session: this.#info });
+    });
     publish(Channel.sessionUp, {
       sessionId: this.sessionId,
       userName: this.userName ?? '',
@@ -394,18 +380,6 @@ export class CallSession {
     return { inputOctets: s.rxIpOctets, outputOctets: s.txIpOctets, inputPackets: s.rxIpPackets, outputPackets: s.txIpPackets };
   }
 
-  #recordInterim(): void {
-    if (!this.#info) return;
-    this.#interimSeq++;
-    this.#deps.accounting?.record({
-      type: 'interim',
-      id: eventId(this.sessionId, 'interim', this.#interimSeq),
-      time: Date.now(),
-      session: this.#info,
-      counters: this.counters(),
-    });
-  }
-
   #ended(cause: DownCause, message: string): void {
     if (this.state === 'ended') return;
     const wasUp = this.state === 'up';
@@ -415,20 +389,13 @@ export class CallSession {
     if (this.#lease) this.#deps.pool.release(this.#lease.remote);
     const tc = (this.#endCause ??= terminateCauseOf(cause));
     const reason = (this.#endReason ??= message);
-    if (wasUp && this.#info) {
+    if (wasUp && this.#acct.info) {
       const c = this.counters();
       this.log.info(
         { user: this.userName, cause: tc, reason, ...c, durationSeconds: Math.round((Date.now() - (this.upAt ?? 0)) / 1000) },
         `session down: ${this.userName} (${tc}: ${reason})`,
       );
-      this.#deps.accounting?.record({
-        type: 'stop',
-        id: eventId(this.sessionId, 'stop'),
-        time: Date.now(),
-        session: this.#info,
-        counters: c,
-        cause: tc,
-      });
+      this.#acct.stop(c, tc);
     } else {
       this.log.info({ user: this.peerName, cause, reason }, `call ended before the session was up: ${reason}`);
     }
@@ -447,23 +414,21 @@ export class CallSession {
   /** CoA (RFC 5176): new Session-Timeout / Idle-Timeout for a live session, in seconds from now; 0 = off. */
   setTimeouts(t: { sessionTimeout?: number; idleTimeout?: number }): void {
     if (this.state === 'ended') return;
-    const n = now();
-    if (t.sessionTimeout !== undefined) this.#sessionDeadline = t.sessionTimeout > 0 ? n + t.sessionTimeout * 1000 : undefined;
-    if (t.idleTimeout !== undefined) this.#idleMs = t.idleTimeout * 1000;
+    this.#limits.change(now(), t);
     this.#armTimer();
   }
 
   /** Seconds until Session-Timeout, if one is set. */
   get sessionTimeLeft(): number | undefined {
-    return this.#sessionDeadline === undefined ? undefined : Math.max(0, Math.round((this.#sessionDeadline - now()) / 1000));
+    return this.#limits.sessionTimeLeft(now());
   }
 
   get idleTimeout(): number {
-    return this.#idleMs / 1000;
+    return this.#limits.idleSeconds;
   }
 
   get encryption(): string {
-    return this.#info?.encryption ?? 'none';
+    return this.#acct.info?.encryption ?? 'none';
   }
 
   /** Why it ended (after state === 'ended'). */

@@ -138,6 +138,7 @@ export class PptpServer implements ControlHost {
       nasIdentifier: nasId,
       maxConnect: c.ppp.maxConnect,
       idle: c.ppp.idle,
+      interimInterval: c.accounting.radius?.interimInterval ?? 0,
       accounting: this.#opts.accounting,
       newSessionId: () => `${Date.now().toString(36)}-${randomBytes(5).toString('hex')}`,
       onEnded: (s) => this.#callEnded(s),
