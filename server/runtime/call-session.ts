@@ -97,6 +97,7 @@ export class CallSession {
   #pendingLimits = { sessionTimeout: 0, idleTimeout: 0, interimInterval: 0 };
   readonly #acct: SessionAccounting;
   #method: string | undefined;
+  #greSeen = false;
 
   constructor(p: CallParams, deps: CallDeps) {
     this.callId = p.callId;
@@ -124,6 +125,15 @@ export class CallSession {
   /** The PPTP call is connected: LCP starts. */
   start(): void {
     const t = now();
+    // Diagnose the commonest field failure in plain words: TCP 1723 works, GRE never arrives.
+    const noGre = new TimerSlot(() => {
+      if (this.#greSeen || this.state === 'ended') return;
+      this.log.warn(
+        `control connection up, no GRE from ${this.peerAddress} in ${NO_GRE_WARN_MS / 1000} s: ` +
+          'is IP protocol 47 blocked, or is there NAT without a PPTP helper?',
+      );
+    });
+    noGre.set(t + NO_GRE_WARN_MS);
     this.#ppp.start(t);
     this.#pump(t);
   }
@@ -132,6 +142,7 @@ export class CallSession {
 
   /** A GRE packet for our call id (the source address was checked by the caller). */
   onGre(pkt: GrePacket, t: number): void {
+    this.#greSeen = true;
     if (pkt.ack !== undefined) this.#gre.onAck(pkt.ack, t);
     if (pkt.seq === undefined || pkt.payload.length === 0) {
       this.#armTimer();
@@ -295,7 +306,8 @@ export class CallSession {
     if (result.verdict === 'reject') {
       this.log.warn(
         { user: this.peerName, method: this.#methodOf(), reason: result.reason, plugin: result.plugin },
-        `authentication failed for ${this.peerName} from ${this.peerAddress}: ${result.reason}`,
+        `${METHOD_NAME[this.#method ?? ''] ?? 'authentication'} failed for ${this.peerName} from ${this.peerAddress}` +
+          `${result.mschapError ? ` (${result.mschapError})` : ''}: ${result.reason}`,
       );
     } else {
       this.#authResult = result;
@@ -438,3 +450,5 @@ export class CallSession {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_GRE_WARN_MS = 10_000;
+const METHOD_NAME: Readonly<Record<string, string>> = { 'mschap-v2': 'MS-CHAPv2', 'mschap-v1': 'MS-CHAPv1', 'chap-md5': 'CHAP-MD5', pap: 'PAP' };

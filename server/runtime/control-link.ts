@@ -77,10 +77,10 @@ export class ControlLink {
   }
 
   #pump(): void {
-    for (let out = this.#core.pollTransmit(); out; out = this.#core.pollTransmit()) {
-      if (!this.#closed) this.#socket.write(out);
-    }
+    this.#flushTransmit();
     for (let ev = this.#core.pollEvent(); ev; ev = this.#core.pollEvent()) this.#onEvent(ev);
+    // Handling events may have queued replies (a refused OCRQ's OCRP, a CDN).
+    this.#flushTransmit();
     this.#timer.set(this.#core.pollTimeout());
   }
 
@@ -98,6 +98,7 @@ export class ControlLink {
           this.log.warn({ reason: r.reason }, `call from ${this.peerAddress} refused: ${r.reason}`);
           publish(Channel.callRefused, { peer: this.peerAddress, reason: r.reason });
           this.#core.rejectCall(ev.peerCallId, r.result, r.error);
+          this.#flushTransmit(); // #pump wrote transmits before events: without this the OCRP waits for the next input
           return;
         }
         const s = r.session;

@@ -133,7 +133,7 @@ describe('real Linux client (pptp-linux + pppd) against pptpd-ts', { skip, concu
     assert.equal(r.json?.up, false);
     assert.equal(r.json?.pppd_exit, 19, 'pppd exit 19: authentication failed');
     assert.match(r.json?.log ?? '', /E=691/);
-    const fail = server.find(/^authentication failed for alice from 10\.231\.0\.2/);
+    const fail = server.find(/^MS-CHAPv2 failed for alice from 10\.231\.0\.2 \(691\)/);
     assert.ok(fail, 'server logged the failure with user and source address');
     assert.ok(server.find(/call ended before the session was up/));
     assert.equal(server.find(/^session up/), undefined);

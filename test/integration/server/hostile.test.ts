@@ -19,6 +19,7 @@ describe('hostile input', { skip }, () => {
       chapSecrets: 'alice * secret *\n',
     });
     try {
+      const silent = ns.exec(nodeTs('test/integration/server/fixtures/silent-call.ts', '11500'), { timeoutMs: 30_000 });
       const h = await ns.exec(nodeTs('test/integration/server/fixtures/hostile.ts', '40'), { timeoutMs: 60_000 });
       assert.equal(h.code, 0, h.stderr);
       const summary = JSON.parse(h.stdout.trim().split('\n').pop()!) as { connections: number; closed: number; greSent: number };
@@ -26,6 +27,12 @@ describe('hostile input', { skip }, () => {
       assert.ok(summary.greSent > 1000);
       const errors = server.logs().filter((l) => /PPTP protocol error/.test(l.msg));
       assert.ok(errors.length >= 40, `protocol errors logged: ${errors.length}`);
+      const quiet = await silent;
+      assert.match(quiet.stdout, /^connected \d+/m, quiet.stderr);
+      assert.ok(
+        server.find(/^control connection up, no GRE from 127\.0\.0\.1 in 10 s: is IP protocol 47 blocked/),
+        'the missing GRE is diagnosed in plain words',
+      );
       const r = await runPptpClient({ netns: ns.name, user: 'alice', password: 'secret', timeout: 60 });
       assert.equal(r.json?.up, true, r.stderr.slice(-1500));
       assert.ok((r.json?.ping_received ?? 0) >= 1);
