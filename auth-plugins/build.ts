@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { ErrorCode, PptpdError } from '../server/errors.js';
 import { AuthChain } from './chain.js';
 import { chapSecretsScheme } from './chap-secrets/plugin.js';
+import { ldapScheme } from './ldap/plugin.js';
 import { radiusScheme } from './radius/plugin.js';
 import { PluginRegistry } from './registry.js';
 import { rewriteDomainScheme } from './rewrite-domain/plugin.js';
@@ -40,7 +41,7 @@ export type AuthConfig = z.input<typeof authConfigSchema>;
 
 /** The registry with every plugin kind this build knows. RADIUS and LDAP register here when they land. */
 export function createDefaultRegistry(): PluginRegistry {
-  return new PluginRegistry().register(chapSecretsScheme).register(rewriteDomainScheme).register(radiusScheme);
+  return new PluginRegistry().register(chapSecretsScheme).register(rewriteDomainScheme).register(ldapScheme).register(radiusScheme);
 }
 
 export interface BuildOptions {

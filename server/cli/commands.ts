@@ -6,6 +6,7 @@ import { registerLast } from './last.js';
 import { registerWho } from './who.js';
 import { registerWhoisIp } from './whois-ip.js';
 import { registerServe } from './serve.js';
+import { registerTestAuth } from './test-auth.js';
 
 export function registerCommands(program: Command): void {
   registerServe(program);
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerLast(program);
   registerWho(program);
   registerWhoisIp(program);
+  registerTestAuth(program);
 }

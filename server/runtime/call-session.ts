@@ -59,6 +59,8 @@ export interface CallParams {
   readonly peerIp: number;
   readonly localAddress: string;
   readonly peerWindow: number;
+  /** The pool address reserved when the call was accepted (PoPToP hands one out per call). */
+  readonly lease?: Lease | undefined;
 }
 
 export type SessionState = 'starting' | 'up' | 'ended';
@@ -112,6 +114,7 @@ export class CallSession {
     this.#ppp = new PppSession({ ...deps.ppp, role: 'server' });
     this.#timer = new TimerSlot(() => this.#onTimer());
     this.#acct = new SessionAccounting(deps.accounting);
+    this.#lease = p.lease;
   }
 
   get stats(): PppSession['stats'] {
@@ -326,20 +329,26 @@ export class CallSession {
     this.authMethod = e.method ?? 'none';
     this.#deps.registry.bindUser(this, e.userName);
     const attrs = this.#authResult?.attributes;
-    const leased = this.#deps.pool.lease(this.sessionId, attrs?.framedIpAddress);
-    if (!leased.ok) {
-      this.log.warn({ user: e.userName, pool: leased.pool }, `no address for ${e.userName}: ${leased.message}`);
-      this.terminate('NAS-Error', leased.message);
-      return;
+    // The address taken when the call was accepted, or the one the auth reply names.
+    const want = attrs?.framedIpAddress;
+    if (!this.#lease || (want !== undefined && want !== this.#lease.remote)) {
+      const leased = this.#deps.pool.lease(this.sessionId, want);
+      if (!leased.ok) {
+        this.log.warn({ user: e.userName, pool: leased.pool }, `no address for ${e.userName}: ${leased.message}`);
+        this.terminate('NAS-Error', leased.message);
+        return;
+      }
+      if (this.#lease) this.#deps.pool.release(this.#lease.remote);
+      this.#lease = leased.lease;
     }
-    this.#lease = leased.lease;
+    const lease = this.#lease;
     this.#pendingLimits = {
       sessionTimeout: attrs?.sessionTimeout ?? this.#deps.maxConnect,
       idleTimeout: attrs?.idleTimeout ?? this.#deps.idle,
       interimInterval: attrs?.acctInterimInterval ?? this.#deps.interimInterval,
     };
     this.#ppp.setNetwork(
-      { local: leased.lease.local, remote: leased.lease.remote, dns: this.#deps.dns, wins: this.#deps.wins },
+      { local: lease.local, remote: lease.remote, dns: this.#deps.dns, wins: this.#deps.wins },
       t,
     );
   }

@@ -9,7 +9,7 @@ import type { AccountingRecorder } from '../../accounting/record.js';
 import { buildAuthChain } from '../../auth-plugins/build.js';
 import type { Authenticator } from '../../auth-plugins/types.js';
 import type { Config } from '../../config/schema.js';
-import { IpPool } from '../ippool.js';
+import { IpPool, type Lease } from '../ippool.js';
 import { CallIdAllocator } from '../pptp/call-ids.js';
 import { GeneralError, OcrpResult, StopReason } from '../pptp/constants.js';
 import { ipv4FromString } from '../gre/ipv4.js';
@@ -180,7 +180,6 @@ export class PptpServer implements ControlHost {
     if (link.calls.size >= c.limits.callsPerControlConnection) {
       return { ok: false, result: OcrpResult.GeneralError, error: GeneralError.NoResource, reason: 'too many calls on one control connection' };
     }
-    if (this.pool.free === 0) return busy(`No more free connection slots: pool "${c.pool.name}" is exhausted`);
     const callId = this.callIds.allocate();
     if (callId === undefined) return busy('no free call id');
     const peerIp = ipv4FromString(link.peerAddress);
@@ -188,9 +187,22 @@ export class PptpServer implements ControlHost {
       this.callIds.release(callId);
       return { ok: false, result: OcrpResult.GeneralError, error: GeneralError.PacError, reason: 'IPv6 control connections are not supported' };
     }
+    // Reserve an address now, as PoPToP does, so an exhausted pool refuses the call in its
+    // Outgoing-Call-Reply instead of failing later; a static address from the auth reply
+    // replaces it. A pool with no dynamic range (static addresses only) reserves nothing.
+    const sessionId = this.#callDeps!.newSessionId();
+    let lease: Lease | undefined;
+    if (this.pool.size > 0) {
+      const r = this.pool.lease(sessionId);
+      if (!r.ok) {
+        this.callIds.release(callId);
+        return busy(`No more free connection slots: ${r.message}`);
+      }
+      lease = r.lease;
+    }
     const session = new CallSession(
-      { callId, peerCallId: ocrq.peerCallId, peerIp, localAddress: link.localAddress, peerWindow: ocrq.window },
-      { ...this.#callDeps!, onEnded: (s) => this.#callEnded(s, link) },
+      { callId, peerCallId: ocrq.peerCallId, peerIp, localAddress: link.localAddress, peerWindow: ocrq.window, lease },
+      { ...this.#callDeps!, newSessionId: () => sessionId, onEnded: (s) => this.#callEnded(s, link) },
     );
     this.registry.add(session);
     return { ok: true, session };

@@ -45,7 +45,7 @@ test('registry: scheme → configured instance with validated options and common
     (e: unknown) => e instanceof PptpdError && !e.message.includes('12345678'),
   );
   assert.throws(() => reg.register({ kind: 'static', description: '', options: z.object({}), create: () => fakePlugin('x', () => ({ type: 'pass' })) }));
-  assert.deepEqual(createDefaultRegistry().kinds().sort(), ['chap-secrets', 'radius', 'rewrite-domain']);
+  assert.deepEqual(createDefaultRegistry().kinds().sort(), ['chap-secrets', 'ldap', 'radius', 'rewrite-domain']);
 });
 
 test('buildAuthChain: YAML-shaped config with a branch, init loads the file', async () => {
