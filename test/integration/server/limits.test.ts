@@ -1,0 +1,63 @@
+// Admission limits against a running server, with calls that never send GRE: an
+// exhausted pool is refused in the Outgoing-Call-Reply (Busy) with a log line naming
+// the pool, the address comes back when the call ends, and limits.connections and
+// limits.perSourceAddress bite with their own log lines.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { canUseNetns, Netns, nodeTs, type NetnsChild } from '../../helpers/netns.js';
+import { startServer } from '../../helpers/server-proc.js';
+
+const skip = canUseNetns();
+const namespaces: Netns[] = [];
+after(() => namespaces.forEach((n) => n.destroy()));
+
+const call = (ns: Netns, holdMs: number): NetnsChild => ns.spawn(nodeTs('test/integration/server/fixtures/silent-call.ts', String(holdMs)));
+
+describe('admission limits', { skip, concurrency: 1 }, () => {
+  test('pool exhausted: OCRP Busy and a log line naming the pool; the address is reused after release', async () => {
+    const ns = Netns.create('pool');
+    namespaces.push(ns);
+    const server = await startServer(ns, {
+      config: { pool: { name: 'tiny', local: ['10.8.0.1'], remote: ['10.8.0.2'] }, limits: { perSourceAddress: 0 } },
+      chapSecrets: 'alice * secret *\n',
+    });
+    try {
+      const a = call(ns, 3000);
+      await a.waitForLine(/^connected/, 10_000);
+      const b = await call(ns, 100).wait(10_000);
+      assert.equal(b.code, 1, 'second call refused');
+      assert.ok(server.find(/refused: No more free connection slots: No more free addresses in pool "tiny"/), 'log names the pool');
+      await a.wait(15_000);
+      const c = call(ns, 100);
+      await c.waitForLine(/^connected/, 10_000);
+      await c.wait(10_000);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('limits.connections and limits.perSourceAddress', async () => {
+    const ns = Netns.create('conn');
+    namespaces.push(ns);
+    const server = await startServer(ns, {
+      config: { pool: { local: ['10.8.0.1'], remote: ['10.8.0.2-9'] }, limits: { connections: 2, perSourceAddress: 3 } },
+      chapSecrets: 'alice * secret *\n',
+    });
+    try {
+      const a = call(ns, 5000);
+      const b = call(ns, 5000);
+      await Promise.all([a.waitForLine(/^connected/, 10_000), b.waitForLine(/^connected/, 10_000)]);
+      // A third call is over limits.connections: refused in its OCRP (its control connection is the 3rd allowed one).
+      const c = call(ns, 5000);
+      await c.waitForLine(/^rejected 4/, 10_000);
+      assert.ok(server.find(/connection limit 2 reached \(limits\.connections\)/));
+      // A 4th control connection from the same address is over limits.perSourceAddress: closed at once.
+      const d = await call(ns, 100).wait(10_000);
+      assert.equal(d.code, 4, 'closed by the server');
+      assert.ok(server.find(/refused control connection from 127\.0\.0\.1: 3 already open \(limits\.perSourceAddress\)/));
+      await Promise.all([a.wait(15_000), b.wait(15_000), c.wait(15_000)]);
+    } finally {
+      await server.stop();
+    }
+  });
+});
