@@ -59,7 +59,7 @@ export function parseConfigText(text: string, file: string): { config?: Config; 
 
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    for (const zi of parsed.error.issues) {
+    for (const zi of parsed.error.issues.flatMap(closestForm)) {
       if (zi.code === 'unrecognized_keys') {
         for (const k of zi.keys) {
           const hint = closest(k, knownKeysAt(zi.path, raw));
@@ -128,6 +128,21 @@ function locate(doc: Document, lc: LineCounter, path: readonly PropertyKey[]): {
   }
   const offset = best?.range?.[0];
   return offset === undefined ? { line: 1 } : pos(lc, offset);
+}
+
+/**
+ * A value that fits no member of a union (`limit | false`) is reported through the one
+ * member that matches its shape, when exactly one does: its issues name the key at fault
+ * ("unknown key windowSecond") where "has none of the accepted forms" would not.
+ */
+function closestForm(zi: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (zi.code !== 'invalid_union' || zi.errors.length < 2) return [zi];
+  const wrongShape = (list: readonly z.core.$ZodIssue[]): boolean =>
+    list.every((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value'));
+  const fitting = zi.errors.filter((list) => !wrongShape(list));
+  const only = fitting.length === 1 ? fitting[0] : undefined;
+  if (only === undefined || only.length === 0) return [zi];
+  return only.map((i) => ({ ...i, path: [...zi.path, ...i.path] })).flatMap(closestForm);
 }
 
 export function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {

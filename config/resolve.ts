@@ -7,6 +7,7 @@ import { defaultConfig, type Config } from './schema.js';
 import { invalidConfig, parseConfigText, readConfigText } from './load.js';
 import { configFromPoptop } from './poptop.js';
 import { hasErrors } from './issues.js';
+import { AuthChainEntry, authEntries, isEntryOf } from './schema-auth.js';
 import { parseChapSecrets, type ParseIssue } from '../auth-plugins/chap-secrets/parse.js';
 import { ErrorCode, PptpdError } from '../server/errors.js';
 
@@ -52,30 +53,33 @@ export function resolveConfig(opts: ResolveOptions): { config: Config; issues: P
   return { config, issues };
 }
 
-/** Point every chap-secrets entry at `file`, or put one first when the chain has none. */
+/** Point every chap-secrets entry of the main chain at `file`, or put one first when it has none. */
 export function withChapSecrets(config: Config, file: string): { config: Config; issue?: ParseIssue } {
   const chain = config.auth.chain;
-  if (chain.some((e) => e.plugin === 'chap-secrets')) {
+  if (chain.some((e) => isEntryOf(e, 'chap-secrets'))) {
     return {
-      config: { ...config, auth: { ...config.auth, chain: chain.map((e) => (e.plugin === 'chap-secrets' ? { ...e, file } : e)) } },
+      config: { ...config, auth: { ...config.auth, chain: chain.map((e) => (isEntryOf(e, 'chap-secrets') ? { ...e, file } : e)) } },
     };
   }
+  // Parsed, so the new entry carries the plugin's defaults like every other one.
+  const entry = AuthChainEntry.parse({ plugin: 'chap-secrets', file });
   return {
-    config: { ...config, auth: { ...config.auth, chain: [{ plugin: 'chap-secrets', file, watch: true }, ...chain] } },
+    config: { ...config, auth: { ...config.auth, chain: [entry, ...chain] } },
     issue: { file, line: 0, severity: 'warning', message: 'the auth chain had no chap-secrets entry: one was put first for --chap-secrets' },
   };
 }
 
 /**
- * Parse every chap-secrets file the auth chain names (for check-config). `root` maps
+ * Parse every chap-secrets file the auth chain and its branches name (for check-config). `root` maps
  * absolute paths as in configFromPoptop. An unreadable file is an error: nobody could log in.
  */
 export function checkChapSecretsFiles(config: Config, root?: string): { files: string[]; issues: ParseIssue[] } {
   const issues: ParseIssue[] = [];
   const files: string[] = [];
-  for (const entry of config.auth.chain) {
-    if (entry.plugin !== 'chap-secrets') continue;
+  for (const { entry } of authEntries(config.auth)) {
+    if (!isEntryOf(entry, 'chap-secrets')) continue;
     const onDisk = root !== undefined && entry.file.startsWith('/') ? `${root.replace(/\/$/, '')}${entry.file}` : entry.file;
+    if (files.includes(onDisk)) continue; // named by two entries: checked once
     files.push(onDisk);
     let text: string;
     try {

@@ -1,7 +1,10 @@
 // Which keys the schema accepts at a path: used for "did you mean" hints on unknown keys,
-// and by the documentation test to list every key. Walks zod 4 definitions (`_zod.def`).
-import type { z } from 'zod';
+// and by the documentation test to list every key. Walks zod 4 definitions (`_zod.def`);
+// an auth chain entry is seen through its plugin's scheme in the registry.
+import { z as zod, type z } from 'zod';
+import { entryCommonSchema } from '../auth-plugins/registry.js';
 import { ConfigSchema } from './schema.js';
+import { authRegistry, ENTRY_COMMON_KEYS, isAuthChainEntrySchema, THROTTLE_FORMS, throttleView } from './schema-auth.js';
 
 type Def = {
   type: string;
@@ -16,12 +19,14 @@ type Def = {
 
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
+const WRAPPERS = ['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch'];
+
 /** Strip optional/default/prefault/nullable/pipe wrappers. */
 function unwrap(s: z.ZodType): z.ZodType {
   let cur = s;
   for (let i = 0; i < 16; i++) {
     const d = defOf(cur);
-    if (d.innerType !== undefined && ['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch'].includes(d.type)) {
+    if (d.innerType !== undefined && WRAPPERS.includes(d.type)) {
       cur = d.innerType;
     } else if (d.type === 'pipe' && d.out !== undefined) {
       cur = defOf(d.in as z.ZodType).type === 'transform' ? d.out : (d.in as z.ZodType);
@@ -30,15 +35,51 @@ function unwrap(s: z.ZodType): z.ZodType {
   return cur;
 }
 
-/** Union member matching the raw value's discriminator (`plugin`), if any. */
-function pickOption(options: readonly z.ZodType[], raw: unknown): z.ZodType | undefined {
-  const plugin = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>)['plugin'] : undefined;
-  for (const o of options) {
-    const shape = defOf(unwrap(o)).shape;
-    const lit = shape?.['plugin'];
-    if (lit !== undefined && (defOf(lit) as unknown as { values?: unknown[] }).values?.includes(plugin)) return o;
+/** `s` without optional/default/prefault/... wrappers (pipes kept). */
+function peel(s: z.ZodType): z.ZodType {
+  let cur = s;
+  for (let i = 0; i < 16; i++) {
+    const d = defOf(cur);
+    if (d.innerType === undefined || !WRAPPERS.includes(d.type)) break;
+    cur = d.innerType;
   }
-  return undefined;
+  return cur;
+}
+
+const entryViews = new Map<string, z.ZodType>();
+
+/**
+ * What a chain entry accepts: the common keys (unless `withCommon` is false) and, when
+ * `kind` is registered, its scheme's options. Cached per kind.
+ */
+function entryView(kind: unknown, withCommon: boolean): z.ZodType {
+  const known = typeof kind === 'string' && authRegistry.has(kind) ? kind : '';
+  const id = `${withCommon ? '+' : '-'}${known}`;
+  let view = entryViews.get(id);
+  if (view === undefined) {
+    const scheme = authRegistry.scheme(known);
+    const options = scheme !== undefined ? (defOf(unwrap(scheme.options)).shape ?? {}) : {};
+    const shape: Record<string, z.ZodType> = withCommon ? { ...entryCommonSchema.shape } : {};
+    for (const [k, v] of Object.entries(options)) if (!ENTRY_COMMON_KEYS.includes(k)) shape[k] = v;
+    view = zod.strictObject(shape);
+    entryViews.set(id, view);
+  }
+  return view;
+}
+
+/** The schema to look into for `value`: the auth schemas checked in a transform show their view. */
+function resolve(s: z.ZodType, value: unknown): z.ZodType {
+  const inner = peel(s);
+  if (isAuthChainEntrySchema(inner)) {
+    const kind = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)['plugin'] : undefined;
+    return entryView(kind, true);
+  }
+  return throttleView(inner, value) ?? s;
+}
+
+/** A union's first member that is a mapping (for key lookups in e.g. `x | false`). */
+function objectMember(d: Def): z.ZodType | undefined {
+  return d.options?.find((o) => defOf(unwrap(o)).type === 'object');
 }
 
 function schemaAt(path: readonly PropertyKey[], raw: unknown): z.ZodType | undefined {
@@ -46,11 +87,12 @@ function schemaAt(path: readonly PropertyKey[], raw: unknown): z.ZodType | undef
   let value = raw;
   for (const seg of path) {
     if (cur === undefined) return undefined;
+    cur = resolve(cur, value);
     let d = defOf(unwrap(cur));
-    if (d.type === 'union' && d.options !== undefined) {
-      cur = pickOption(d.options, value);
-      if (cur === undefined) return undefined;
-      d = defOf(unwrap(cur));
+    if (d.type === 'union') {
+      const o = objectMember(d);
+      if (o === undefined) return undefined;
+      d = defOf(unwrap(o));
     }
     if (d.type === 'object') cur = d.shape?.[String(seg)];
     else if (d.type === 'array') cur = d.element;
@@ -59,9 +101,9 @@ function schemaAt(path: readonly PropertyKey[], raw: unknown): z.ZodType | undef
     value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[seg] : undefined;
   }
   if (cur === undefined) return undefined;
+  cur = resolve(cur, value);
   const d = defOf(unwrap(cur));
-  if (d.type === 'union' && d.options !== undefined) return pickOption(d.options, value);
-  return cur;
+  return d.type === 'union' ? objectMember(d) : cur;
 }
 
 /** Keys of the mapping the schema expects at `path` (empty when it is not a mapping). */
@@ -73,13 +115,23 @@ export function knownKeysAt(path: readonly PropertyKey[], raw: unknown): string[
 }
 
 /**
- * Every key path of the schema as documented: `ppp.mppe.bits`, `auth.chain[].plugin`,
- * chain entries once per plugin as `auth.chain[radius].servers[].secret`.
+ * Every key path of the schema as documented: `ppp.mppe.bits`, `auth.chain[].plugin` for
+ * the keys every entry has, and each registered plugin's own options once per kind as
+ * `auth.chain[ldap].tls.startTls` (taken from its scheme, so a new plugin needs docs).
  */
 export function allKeyPaths(): string[] {
   const out: string[] = [];
   const walk = (s: z.ZodType, prefix: string, depth: number): void => {
     if (depth > 12) return;
+    if (isAuthChainEntrySchema(s)) {
+      walk(entryView(undefined, true), prefix, depth + 1);
+      for (const kind of authRegistry.kinds()) walk(entryView(kind, false), prefix.replace(/\[\]$/, `[${kind}]`), depth + 1);
+      return;
+    }
+    if (throttleView(peel(s), {}) !== undefined) {
+      for (const form of THROTTLE_FORMS) walk(form, prefix, depth + 1);
+      return;
+    }
     const d = defOf(unwrap(s));
     if (d.type === 'object' && d.shape !== undefined) {
       for (const [k, v] of Object.entries(d.shape)) {
@@ -90,13 +142,9 @@ export function allKeyPaths(): string[] {
     } else if (d.type === 'array' && d.element !== undefined) {
       walk(d.element, `${prefix}[]`, depth + 1);
     } else if (d.type === 'union' && d.options !== undefined) {
-      for (const o of d.options) {
-        const lit = defOf(unwrap(o)).shape?.['plugin'];
-        const tag = lit !== undefined ? String((defOf(lit) as unknown as { values: unknown[] }).values[0]) : '';
-        walk(o, tag !== '' ? prefix.replace(/\[\]$/, `[${tag}]`) : prefix, depth + 1);
-      }
+      for (const o of d.options) walk(o, prefix, depth + 1);
     }
   };
   walk(ConfigSchema, '', 0);
-  return out;
+  return [...new Set(out)];
 }

@@ -2,6 +2,8 @@
 // carries the key path it is about so the loader can give its line.
 import type { Config } from './schema.js';
 import { addresses, firstDuplicate, formatIpv4, parseIpSpec, parseIpv4, type Block } from './ip-spec.js';
+import { formatKeyPath } from './issues.js';
+import { authEntries, isEntryOf } from './schema-auth.js';
 
 export interface Finding {
   readonly path: readonly PropertyKey[];
@@ -111,29 +113,49 @@ function checkPpp(config: Config): Finding[] {
 
 function checkAuth(config: Config): Finding[] {
   const out: Finding[] = [];
-  const chain = config.auth.chain;
-  const names = new Map<string, number>();
-  chain.forEach((entry, i) => {
+  const entries = authEntries(config.auth);
+  // The chain refuses to start with two plugins of one name, branches included.
+  const names = new Map<string, string>();
+  for (const { entry, path } of entries) {
     const name = entry.name ?? entry.plugin;
     const prior = names.get(name);
     if (prior !== undefined) {
       out.push({
-        path: ['auth', 'chain', i, entry.name !== undefined ? 'name' : 'plugin'],
+        path: [...path, entry.name !== undefined ? 'name' : 'plugin'],
         severity: 'error',
-        message: `name "${name}" is already used by auth.chain[${prior}]: give each entry a distinct name`,
+        message: `name "${name}" is already used by ${prior}: give each entry a distinct name`,
       });
-    } else names.set(name, i);
-  });
-  if (chain.every((e) => e.plugin === 'rewrite-domain')) {
+    } else names.set(name, formatKeyPath(path));
+  }
+  if (entries.every(({ entry }) => entry.plugin === 'rewrite-domain')) {
     out.push({ path: ['auth', 'chain'], severity: 'error', message: 'no plugin can answer: add chap-secrets, radius or ldap' });
-  } else if (chain[chain.length - 1]?.plugin === 'rewrite-domain') {
+  }
+  const routed = new Set<string>();
+  for (const { entry, path } of entries) {
+    if (!isEntryOf(entry, 'rewrite-domain')) continue;
+    const targets: [readonly PropertyKey[], string][] = Object.entries(entry.realms).map(([realm, b]) => [[...path, 'realms', realm], b]);
+    if (entry.defaultBranch !== undefined) targets.push([[...path, 'defaultBranch'], entry.defaultBranch]);
+    for (const [at, branch] of targets) {
+      routed.add(branch);
+      if (!Object.hasOwn(config.auth.branches, branch)) {
+        out.push({ path: at, severity: 'error', message: `routes to branch "${branch}", which auth.branches does not define` });
+      }
+    }
+  }
+  for (const branch of Object.keys(config.auth.branches)) {
+    if (!routed.has(branch)) {
+      out.push({ path: ['auth', 'branches', branch], severity: 'warning', message: 'no rewrite-domain entry routes to this branch: it is never asked' });
+    }
+  }
+  const last = config.auth.chain[config.auth.chain.length - 1];
+  if (last !== undefined && isEntryOf(last, 'rewrite-domain') && Object.keys(last.realms).length === 0 && last.defaultBranch === undefined) {
     out.push({
-      path: ['auth', 'chain', chain.length - 1],
+      path: ['auth', 'chain', config.auth.chain.length - 1],
       severity: 'warning',
-      message: 'rewrite-domain is last: it rewrites names for no one (put it before the plugins that look users up)',
+      message: 'rewrite-domain is last and routes to no branch: it rewrites names for no one (put it before the plugins that look users up)',
     });
   }
-  if (chain.some((e) => e.plugin === 'ldap') && config.ppp.auth.allowed.includes('chap-md5')) {
+  if (entries.some(({ entry }) => entry.plugin === 'ldap') && config.ppp.auth.allowed.includes('chap-md5')) {
     out.push({
       path: ['ppp', 'auth', 'allowed'],
       severity: 'warning',

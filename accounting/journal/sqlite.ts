@@ -10,6 +10,8 @@
 //   row has no stop yet, or its stop was made by closeOpenSessions (recovery) and this is
 //   the real Stop. A replayed Stop changes nothing.
 // - accounting-on/-off: a row in nas_events (keyed by event id).
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AccountingEvent, SessionCounters, SessionInfo, TerminateCause } from '../record.js';
 import { configureWriter, migrate, SCHEMA_VERSION } from './schema.js';
@@ -204,6 +206,7 @@ export class SqliteJournal implements SessionJournal {
 function openDatabase(path: string, readonly: boolean): Database.Database {
   let db: Database.Database | undefined;
   try {
+    if (!readonly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
     db = new Database(path, { readonly, fileMustExist: readonly });
     if (readonly) {
       db.pragma('busy_timeout = 5000');

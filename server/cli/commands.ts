@@ -7,6 +7,7 @@ import { registerWho } from './who.js';
 import { registerWhoisIp } from './whois-ip.js';
 import { registerServe } from './serve.js';
 import { registerTestAuth } from './test-auth.js';
+import { registerClient } from './client.js';
 
 export function registerCommands(program: Command): void {
   registerServe(program);
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerWho(program);
   registerWhoisIp(program);
   registerTestAuth(program);
+  registerClient(program);
 }

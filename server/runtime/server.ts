@@ -3,9 +3,9 @@
 // for new control connections and calls; orderly shutdown.
 
 import net from 'node:net';
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AccountingRecorder } from '../../accounting/record.js';
+import { buildAccounting, type AccountingService } from '../../accounting/build.js';
+import { newSessionId } from '../../accounting/session-id.js';
 import { buildAuthChain } from '../../auth-plugins/build.js';
 import type { Authenticator } from '../../auth-plugins/types.js';
 import type { Config } from '../../config/schema.js';
@@ -16,15 +16,18 @@ import { ipv4FromString } from '../gre/ipv4.js';
 import { CallSession, type CallDeps } from './call-session.js';
 import { ControlLink, type ControlHost } from './control-link.js';
 import { DataPath } from './data-path.js';
-import { configureTunnel } from './kernel-net.js';
+import { addHostRoute, configureTunnel, delHostRoute } from './kernel-net.js';
 import { SessionRegistry } from './registry.js';
+import { PppdHooks } from './hooks.js';
+import { ProxyArp } from './proxy-arp.js';
 
 export interface ServerOptions {
   readonly config: Config;
   readonly log: Logger;
   /** TUN device name (default pptp0). */
   readonly tunName?: string;
-  readonly accounting?: AccountingRecorder;
+  /** Replaces the accounting built from config.accounting (tests). */
+  readonly accounting?: AccountingService;
   /** Replaces the chain built from config.auth (tests). */
   readonly authenticator?: Authenticator;
 }
@@ -71,6 +74,10 @@ export class PptpServer implements ControlHost {
   #listener: net.Server | undefined;
   #callDeps: CallDeps | undefined;
   #stopping = false;
+  #accounting: AccountingService | undefined;
+  #hooks: PppdHooks | undefined;
+  #proxyArp: ProxyArp | undefined;
+  #tunName = 'pptp0';
 
   constructor(opts: ServerOptions) {
     this.#opts = opts;
@@ -89,9 +96,15 @@ export class PptpServer implements ControlHost {
   async start(): Promise<void> {
     const c = this.#config;
     this.#chain = this.#opts.authenticator ?? (await buildAuthChain(c.auth, { logger: this.#log.child({ component: 'auth' }) }));
-    const tunName = this.#opts.tunName ?? 'pptp0';
-    const tun = this.dataPath.open({ tunName, mtu: c.ppp.mtu });
+    const tun = this.dataPath.open({ tunName: this.#opts.tunName ?? 'pptp0', mtu: c.ppp.mtu });
+    this.#tunName = tun.name;
     await configureTunnel(tun.name, c.pool.local, c.pool.remote, this.#log);
+    this.#hooks = new PppdHooks(c.hooks, tun.name, this.#log);
+    if (c.ppp.proxyArp) this.#proxyArp = new ProxyArp(tun.name, this.#log);
+    // Close what a crash left open and send Accounting-On before any session starts.
+    this.#accounting =
+      this.#opts.accounting ?? buildAccounting(c.accounting, { log: this.#log, nasIdentifier: c.ppp.name });
+    this.#accounting.start();
     this.#callDeps = this.#makeCallDeps();
     const listener = net.createServer((socket) => this.#accept(socket));
     this.#listener = listener;
@@ -139,9 +152,10 @@ export class PptpServer implements ControlHost {
       maxConnect: c.ppp.maxConnect,
       idle: c.ppp.idle,
       interimInterval: c.accounting.radius?.interimInterval ?? 0,
-      accounting: this.#opts.accounting,
-      newSessionId: () => `${Date.now().toString(36)}-${randomBytes(5).toString('hex')}`,
+      accounting: this.#accounting?.recorder,
+      newSessionId,
       onEnded: (s) => this.#callEnded(s),
+      onUp: (s) => this.#sessionUp(s),
     };
   }
 
@@ -208,10 +222,22 @@ export class PptpServer implements ControlHost {
     return { ok: true, session };
   }
 
+  #sessionUp(s: CallSession): void {
+    // A static address outside the pool's routed ranges needs its own route into the TUN.
+    if (s.network && this.pool.slotOf(s.network.remote) < 0) void addHostRoute(this.#tunName, s.network.remote, this.#log).catch(() => undefined);
+    this.#hooks?.up(s);
+    if (this.#proxyArp && s.network) void this.#proxyArp.add(s.network.remote);
+  }
+
   #callEnded(s: CallSession, link?: ControlLink): void {
     this.registry.remove(s);
     this.callIds.release(s.callId);
     link?.clearCall(s);
+    if (s.network) {
+      if (this.pool.slotOf(s.network.remote) < 0) void delHostRoute(this.#tunName, s.network.remote, this.#log);
+      this.#hooks?.down(s);
+      if (this.#proxyArp) void this.#proxyArp.remove(s.network.remote);
+    }
   }
 
   linkClosed(link: ControlLink): void {
@@ -282,6 +308,7 @@ export class PptpServer implements ControlHost {
     for (const l of [...this.links]) l.destroy();
     this.dataPath.close();
     await this.#chain?.close?.();
+    await this.#accounting?.shutdown();
     this.#log.info('pptpd-ts stopped');
   }
 }

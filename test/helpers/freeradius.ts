@@ -53,6 +53,8 @@ export interface FreeradiusOptions {
   readonly rejectDelaySeconds?: number;
   /** Give up waiting for "Ready to process requests". Default 10000 ms. */
   readonly readyTimeoutMs?: number;
+  /** Run inside this network namespace (its own 127.0.0.1), e.g. beside a server under test. */
+  readonly netns?: string;
 }
 
 export interface Freeradius {
@@ -100,7 +102,7 @@ export async function startFreeradius(options: FreeradiusOptions): Promise<Freer
     const dir = mkdtempSync(path.join(tmpdir(), 'pptpd-freeradius-'));
     try {
       writeConfig(dir, { ...options, secret, authPort: authPort!, acctPort: acctPort! });
-      return await launch(dir, secret, authPort!, acctPort!, options.readyTimeoutMs ?? 10_000);
+      return await launch(dir, secret, authPort!, acctPort!, options.readyTimeoutMs ?? 10_000, options.netns);
     } catch (err) {
       lastError = err;
       rmSync(dir, { recursive: true, force: true });
@@ -219,10 +221,13 @@ function setTopLevel(text: string, key: string, value: string): string {
   return text.replace(re, `${key} = ${value}`);
 }
 
-async function launch(dir: string, secret: string, authPort: number, acctPort: number, readyTimeoutMs: number): Promise<Freeradius> {
+async function launch(dir: string, secret: string, authPort: number, acctPort: number, readyTimeoutMs: number, netns?: string): Promise<Freeradius> {
   const logFile = path.join(dir, 'freeradius.log');
   const fd = openSync(logFile, 'a');
-  const child = spawn(BINARY, ['-X', '-d', path.join(dir, 'raddb')], { stdio: ['ignore', fd, fd] });
+  const argv = [BINARY, '-X', '-d', path.join(dir, 'raddb')];
+  // `ip netns exec` execs FreeRADIUS, so the PID we keep is FreeRADIUS's own.
+  const [cmd, ...args] = netns !== undefined ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
+  const child = spawn(cmd!, args, { stdio: ['ignore', fd, fd] });
   closeSync(fd);
   if (child.pid === undefined) throw new Error('could not spawn freeradius');
   const pid = child.pid;

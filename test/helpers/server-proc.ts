@@ -39,12 +39,16 @@ export class ServerProc {
     return this.child.waitForLine(re, timeoutMs);
   }
 
-  /** SIGTERM, bounded wait, then cleanup of the temp dir. Returns the exit code. */
-  async stop(): Promise<number | null> {
+  /** SIGTERM and a bounded wait; the temp dir (journal, spool, wtmp) is removed unless `keep`. Returns the exit code. */
+  async stop(opts: { keep?: boolean } = {}): Promise<number | null> {
     this.child.kill('SIGTERM');
     const r = await this.child.wait(15_000);
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!opts.keep) this.cleanup();
     return r.code;
+  }
+
+  cleanup(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -60,7 +64,14 @@ export interface ServerSpec {
 /** Starts the server in `ns`; resolves once it listens. */
 export async function startServer(ns: Netns, spec: ServerSpec, timeoutMs = 20_000): Promise<ServerProc> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ptd-server-'));
-  const config: Record<string, unknown> = { pidfile: null, ...spec.config };
+  // Accounting state lives in the test's temp dir (never /var/lib), so parallel servers never share a spool.
+  const accounting = (spec.config['accounting'] as Record<string, unknown> | undefined) ?? {};
+  const config: Record<string, unknown> = {
+    pidfile: null,
+    control: { socket: path.join(dir, 'control.sock') },
+    ...spec.config,
+    accounting: { spoolDir: path.join(dir, 'spool'), journal: { path: path.join(dir, 'journal.sqlite') }, ...accounting },
+  };
   if (spec.chapSecrets !== undefined) {
     const file = path.join(dir, 'chap-secrets');
     writeFileSync(file, spec.chapSecrets, { mode: 0o600 });

@@ -22,12 +22,12 @@ describe('admission limits', { skip, concurrency: 1 }, () => {
       chapSecrets: 'alice * secret *\n',
     });
     try {
-      const a = call(ns, 3000);
+      const a = call(ns, 10_000);
       await a.waitForLine(/^connected/, 10_000);
       const b = await call(ns, 100).wait(10_000);
       assert.equal(b.code, 1, 'second call refused');
       assert.ok(server.find(/refused: No more free connection slots: No more free addresses in pool "tiny"/), 'log names the pool');
-      await a.wait(15_000);
+      await a.wait(30_000);
       const c = call(ns, 100);
       await c.waitForLine(/^connected/, 10_000);
       await c.wait(10_000);
@@ -44,18 +44,18 @@ describe('admission limits', { skip, concurrency: 1 }, () => {
       chapSecrets: 'alice * secret *\n',
     });
     try {
-      const a = call(ns, 5000);
-      const b = call(ns, 5000);
+      const a = call(ns, 15_000);
+      const b = call(ns, 15_000);
       await Promise.all([a.waitForLine(/^connected/, 10_000), b.waitForLine(/^connected/, 10_000)]);
       // A third call is over limits.connections: refused in its OCRP (its control connection is the 3rd allowed one).
-      const c = call(ns, 5000);
+      const c = call(ns, 15_000);
       await c.waitForLine(/^rejected 4/, 10_000);
       assert.ok(server.find(/connection limit 2 reached \(limits\.connections\)/));
       // A 4th control connection from the same address is over limits.perSourceAddress: closed at once.
       const d = await call(ns, 100).wait(10_000);
       assert.equal(d.code, 4, 'closed by the server');
       assert.ok(server.find(/refused control connection from 127\.0\.0\.1: 3 already open \(limits\.perSourceAddress\)/));
-      await Promise.all([a.wait(15_000), b.wait(15_000), c.wait(15_000)]);
+      await Promise.all([a.wait(30_000), b.wait(30_000), c.wait(30_000)]);
     } finally {
       await server.stop();
     }

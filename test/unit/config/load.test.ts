@@ -59,7 +59,7 @@ test('every error names file, key path and line, and says what is wrong', () => 
   assert.equal(formatIssue(issues[0]!), 'pptpd.yaml:2:3: error: listen.adress: unknown key "adress" (did you mean "address"?)');
 });
 
-test('auth chain entries are a discriminated union on plugin, checked per plugin', () => {
+test('auth chain entries are checked by their plugin\'s scheme, issues on the entry\'s keys and lines', () => {
   const text = `auth:
   chain:
     - plugin: rewrite-domain
@@ -72,16 +72,89 @@ test('auth chain entries are a discriminated union on plugin, checked per plugin
       url: ldap://127.0.0.1:3890
       baseDn: dc=example,dc=org
       filtre: (uid={user})
+    - plugin: chap-secrets
+      debounceMS: 100
+      timeoutMs: 0
 `;
   const issues = errorsOf(text);
   assert.deepEqual(issues.map((i) => [i.line, i.key]), [
     [7, 'auth.chain[1].servers[0].secret'],
     [8, 'auth.chain[2].plugin'],
     [12, 'auth.chain[3].filtre'],
+    [14, 'auth.chain[4].debounceMS'],
+    [15, 'auth.chain[4].timeoutMs'],
   ]);
   assert.match(issues[0]?.message ?? '', /is required/);
-  assert.match(issues[1]?.message ?? '', /"chap-secrets", "rewrite-domain", "radius", "ldap"/);
+  assert.match(issues[1]?.message ?? '', /unknown auth plugin "ldapp" \(did you mean "ldap"\?\); this build knows chap-secrets, rewrite-domain, ldap/);
   assert.match(issues[2]?.message ?? '', /did you mean "filter"/);
+  assert.match(issues[3]?.message ?? '', /did you mean "debounceMs"/);
+  assert.match(issues[4]?.message ?? '', /must be greater than 0/);
+});
+
+test('branches, timeoutMs and the plugins\' own keys load; a route to a missing branch is an error on its line', () => {
+  const text = `auth:
+  timeoutMs: 4000
+  chain:
+    - plugin: rewrite-domain
+      forms: [upn]
+      realms:
+        corp.example: corp
+        other.example: nowhere
+      unknownRealm: reject
+    - plugin: chap-secrets
+      emptyAddressList: any
+      onError: reject
+  branches:
+    corp:
+      - plugin: chap-secrets
+        name: corp-secrets
+        file: /etc/ppp/corp-secrets
+        timeoutMs: 500
+    unused:
+      - plugin: chap-secrets
+        name: unused-secrets
+`;
+  const r = parseConfigText(text, 'b.yaml');
+  assert.deepEqual(r.issues.map((i) => [i.severity, i.line, i.key]), [
+    ['error', 8, 'auth.chain[0].realms.other.example'],
+    ['warning', 19, 'auth.branches.unused'],
+  ]);
+  assert.match(r.issues[0]?.message ?? '', /branch "nowhere", which auth\.branches does not define/);
+  const ok = parseConfigText(text.replace('        other.example: nowhere\n', ''), 'b.yaml');
+  assert.deepEqual(ok.issues.map((i) => i.severity), ['warning']);
+  const auth = ok.config!.auth;
+  assert.equal(auth.timeoutMs, 4000);
+  assert.deepEqual(auth.chain[0], { plugin: 'rewrite-domain', mode: 'strip', forms: ['upn'], realms: { 'corp.example': 'corp' }, unknownRealm: 'reject' });
+  assert.deepEqual([auth.chain[1]?.onError, auth.chain[1]?.['emptyAddressList'], auth.chain[1]?.['watch']], ['reject', 'any', true]);
+  assert.deepEqual([auth.branches['corp']?.[0]?.timeoutMs, auth.branches['corp']?.[0]?.['file']], [500, '/etc/ppp/corp-secrets']);
+});
+
+test('auth.throttle mistakes are reported on their key, per-scope limits included', () => {
+  const issues = errorsOf('auth:\n  throttle:\n    user:\n      maxFailures: 3\n      windowSecond: 60\n      lockoutSeconds: 60\n');
+  assert.deepEqual(issues.map((i) => [i.line, i.key]), [
+    [3, 'auth.throttle.user.windowSeconds'],
+    [5, 'auth.throttle.user.windowSecond'],
+  ]);
+  assert.match(issues[0]?.message ?? '', /is required/);
+  assert.match(issues[1]?.message ?? '', /did you mean "windowSeconds"/);
+  const mixed = errorsOf('auth:\n  throttle:\n    maxFailures: 3\n    address: false\n');
+  assert.deepEqual(mixed.map((i) => [i.line, i.key]), [[3, 'auth.throttle.maxFailures']]);
+  assert.match(mixed[0]?.message ?? '', /cannot be mixed/);
+});
+
+test('names must be distinct across the chain and its branches (the chain refuses to start otherwise)', () => {
+  const text = `auth:
+  chain:
+    - plugin: rewrite-domain
+      defaultBranch: b
+    - plugin: chap-secrets
+  branches:
+    b:
+      - plugin: chap-secrets
+`;
+  const issues = errorsOf(text);
+  assert.deepEqual(issues.map((i) => [i.line, i.key]), [[8, 'auth.branches.b[0].plugin']]);
+  assert.match(issues[0]?.message ?? '', /already used by auth\.chain\[1\]/);
 });
 
 test('secrets never appear in any message', () => {

@@ -8,6 +8,10 @@ import { parseConfigText } from '../../../config/load.js';
 import { configToYaml } from '../../../config/emit-yaml.js';
 import { PptpdError, ErrorCode } from '../../../server/errors.js';
 import { repoRoot } from '../../helpers/paths.js';
+import { chapSecretsOptions } from '../../../auth-plugins/chap-secrets/plugin.js';
+
+/** The entry a migration writes: the plugin's own defaults, with the file pppd used. */
+const chapEntry = (file: string) => ({ plugin: 'chap-secrets', ...chapSecretsOptions.parse({ file }) });
 
 const root = (name: string): string => path.join(repoRoot, 'test/fixtures/poptop', name);
 const fromFixture = (name: string) => configFromPoptop({ pptpdConf: path.join(root(name), 'etc/pptpd.conf'), root: root(name) });
@@ -24,7 +28,7 @@ test('HOWTO set-up: pool, MS-CHAPv2 + MPPE-128, DNS/WINS, wtmp, /etc/ppp/options
   assert.deepEqual([c.ppp.proxyArp, c.ppp.debug, c.ppp.lcpEcho.interval, c.ppp.lcpEcho.failure], [true, true, 30, 4]);
   assert.deepEqual([c.limits.connections, c.limits.stimeout], [100, 10]);
   assert.equal(c.accounting.wtmp.enabled, true);
-  assert.deepEqual(c.auth.chain, [{ plugin: 'chap-secrets', file: '/etc/ppp/chap-secrets', watch: true }]);
+  assert.deepEqual(c.auth.chain, [chapEntry('/etc/ppp/chap-secrets')]);
   assert.ok(notes.some((n) => n.key === 'pool.remote' && n.text.includes('pptpd.conf:24')));
 });
 
@@ -52,7 +56,7 @@ test('delegate, listen, pidfile, noipparam, chap-secrets option, mppe-stateful, 
 
 test('--chap-secrets overrides the secrets path', () => {
   const { config: c } = configFromPoptop({ pptpdConf: path.join(root('howto'), 'etc/pptpd.conf'), root: root('howto'), chapSecrets: '/srv/secrets' });
-  assert.deepEqual(c.auth.chain, [{ plugin: 'chap-secrets', file: '/srv/secrets', watch: true }]);
+  assert.deepEqual(c.auth.chain, [chapEntry('/srv/secrets')]);
 });
 
 test('malformed files: errors and warnings with file:line, secrets never shown', () => {

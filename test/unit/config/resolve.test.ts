@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveConfig, checkChapSecretsFiles, withChapSecrets } from '../../../config/resolve.js';
-import { defaultConfig } from '../../../config/schema.js';
+import { ConfigSchema, defaultConfig } from '../../../config/schema.js';
+import { chapSecretsOptions } from '../../../auth-plugins/chap-secrets/plugin.js';
 import { PptpdError, ErrorCode } from '../../../server/errors.js';
 import { repoRoot } from '../../helpers/paths.js';
 
@@ -20,7 +21,9 @@ test('embedded default matches the documented product defaults', () => {
   assert.deepEqual([c.pool.local, c.pool.remote], [['10.8.0.1'], ['10.8.0.2-254']]);
   assert.deepEqual(c.ppp.auth.allowed, ['mschap-v2']);
   assert.deepEqual([c.ppp.mppe.required, c.ppp.mppe.bits], [true, [128]]);
-  assert.deepEqual(c.auth.chain, [{ plugin: 'chap-secrets', file: '/etc/ppp/chap-secrets', watch: true }]);
+  // The chap-secrets plugin's own defaults, filled in by its scheme.
+  assert.deepEqual(c.auth.chain, [{ plugin: 'chap-secrets', file: '/etc/ppp/chap-secrets', watch: true, debounceMs: 200, emptyAddressList: 'reject' }]);
+  assert.deepEqual([c.auth.branches, c.auth.timeoutMs, c.auth.throttle], [{}, 10_000, { maxFailures: 5, window: 60, lockout: 300 }]);
   assert.equal(c.accounting.journal.enabled, true);
   assert.deepEqual([c.accounting.radius, c.accounting.redis], [undefined, undefined]);
   assert.ok(c.auth.chain.every((e) => e.plugin !== 'radius' && e.plugin !== 'ldap'));
@@ -55,8 +58,35 @@ test('withChapSecrets replaces every chap-secrets entry in place', () => {
   const c = defaultConfig();
   const r = withChapSecrets(c, '/new');
   assert.equal(r.issue, undefined);
-  assert.deepEqual(r.config.auth.chain, [{ plugin: 'chap-secrets', file: '/new', watch: true }]);
-  assert.deepEqual(c.auth.chain[0], { plugin: 'chap-secrets', file: '/etc/ppp/chap-secrets', watch: true }, 'input untouched');
+  assert.deepEqual(r.config.auth.chain, [{ ...c.auth.chain[0], file: '/new' }]);
+  assert.equal(c.auth.chain[0]?.['file'], '/etc/ppp/chap-secrets', 'input untouched');
+});
+
+test('withChapSecrets puts a full chap-secrets entry (plugin defaults) first when the chain has none', () => {
+  const c = ConfigSchema.parse({ auth: { chain: [{ plugin: 'rewrite-domain' }, { plugin: 'ldap', url: 'ldap://127.0.0.1', baseDn: 'dc=x' }] } });
+  const r = withChapSecrets(c, '/srv/cs');
+  assert.equal(r.issue?.severity, 'warning');
+  assert.deepEqual(r.config.auth.chain[0], { plugin: 'chap-secrets', ...chapSecretsOptions.parse({ file: '/srv/cs' }) });
+  assert.deepEqual(r.config.auth.chain.slice(1), c.auth.chain);
+});
+
+test('checkChapSecretsFiles also checks the files branches name, each file once', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pptpd-resolve-'));
+  try {
+    const good = path.join(dir, 'good');
+    writeFileSync(good, 'alice * pw *\n');
+    const c = ConfigSchema.parse({
+      auth: {
+        chain: [{ plugin: 'rewrite-domain', realms: { corp: 'corp' } }, { plugin: 'chap-secrets', file: good }],
+        branches: { corp: [{ plugin: 'chap-secrets', name: 'corp-secrets', file: path.join(dir, 'missing') }, { plugin: 'chap-secrets', name: 'again', file: good }] },
+      },
+    });
+    const r = checkChapSecretsFiles(c);
+    assert.deepEqual(r.files, [good, path.join(dir, 'missing')]);
+    assert.deepEqual(r.issues.map((i) => [i.file, i.severity]), [[path.join(dir, 'missing'), 'error']]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('checkChapSecretsFiles parses the files the chain names (under root) and reports unreadable ones', () => {

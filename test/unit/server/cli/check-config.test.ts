@@ -36,6 +36,50 @@ test('check-config -c: an invalid file exits 1 naming file, line and key; secret
   }
 });
 
+test('check-config -c: what the auth plugins accept passes (their own keys, branches, timeouts); each chap-secrets file is read', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pptpd-cc-'));
+  try {
+    const secrets = path.join(dir, 'chap-secrets');
+    const corp = path.join(dir, 'corp-secrets');
+    writeFileSync(secrets, 'alice pptpd alicepw *\n');
+    writeFileSync(corp, 'bob * bobpw 10.8.0.9\n');
+    const file = path.join(dir, 'plugins.yaml');
+    writeFileSync(
+      file,
+      [
+        'auth:',
+        '  timeoutMs: 3000',
+        '  chain:',
+        '    - plugin: rewrite-domain',
+        '      forms: [netbios, upn]',
+        '      realms: { CORP: corp }',
+        '    - plugin: chap-secrets',
+        `      file: ${secrets}`,
+        '      serverName: pptpd',
+        '      debounceMs: 50',
+        '      sessionTimeout: 3600',
+        '      timeoutMs: 1000',
+        '      onError: reject',
+        '  branches:',
+        '    corp:',
+        '      - plugin: chap-secrets',
+        '        name: corp-secrets',
+        `        file: ${corp}`,
+        '',
+      ].join('\n'),
+    );
+    const r = runCli(['check-config', '-c', file]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /OK \(0 errors, 0 warnings\)/);
+    writeFileSync(corp, 'bob\n');
+    const bad = runCli(['check-config', '-c', file]);
+    assert.equal(bad.status, 1, bad.stdout + bad.stderr);
+    assert.ok(bad.stdout.includes(`${corp}:1: error`), bad.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('check-config: unreadable file exits 2; -c with --pptpd-conf exits 2', () => {
   assert.equal(runCli(['check-config', '-c', '/nonexistent/pptpd.yaml']).status, 2);
   assert.equal(runCli(['check-config', '-c', 'a', '--pptpd-conf', 'b']).status, 2);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseConfigText } from '../../../../config/load.js';
 import { configFromPoptop } from '../../../../config/poptop.js';
 import { runCli, fixtureDir } from './run-cli.js';
+import { authConfigSchema } from '../../../../auth-plugins/build.js';
 
 test('migrate prints YAML equivalent to the PoPToP files, with comments on origins and drops', () => {
   const root = fixtureDir('howto');
@@ -17,6 +18,9 @@ test('migrate prints YAML equivalent to the PoPToP files, with comments on origi
   const back = parseConfigText(r.stdout, 'migrated.yaml');
   assert.deepEqual(back.issues.filter((i) => i.severity === 'error'), []);
   assert.deepEqual(back.config, configFromPoptop({ pptpdConf: conf, root }).config);
+  // The migrated auth section is what the server hands to buildAuthChain, as it is.
+  assert.match(r.stdout, /\n {4}- plugin: chap-secrets\n {6}file: \/etc\/ppp\/chap-secrets\n/);
+  assert.ok(authConfigSchema.safeParse(back.config?.auth).success);
 });
 
 test('migrate exits 1 and prints no YAML when the files hold errors; 2 when unreadable', () => {
