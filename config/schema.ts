@@ -74,6 +74,7 @@ const LimitsSection = z.strictObject({
   connections: z.number().int().min(1).default(1000),
   perSourceAddress: z.number().int().min(0).default(16),
   callsPerControlConnection: z.number().int().min(1).max(65535).default(1),
+  singleSession: z.enum(['allow', 'replace', 'deny']).default('allow'),
   stimeout: seconds.min(1).default(10),
   deadlines: z
     .strictObject({
@@ -128,6 +129,39 @@ const LoggingSection = z.strictObject({
 const ControlSection = z.strictObject({
   enabled: z.boolean().default(true),
   socket: filePath.default('/run/pptpd-ts/control.sock'),
+  mode: z.string().regex(/^0?[0-7]{3}$/, { message: 'an octal file mode such as "0660"' }).default('0660'),
+  group: z.union([z.string().min(1), z.number().int().nonnegative()]).optional(),
+});
+
+const DataplaneSection = z.strictObject({
+  tun: z.string().min(1).max(15, { message: 'interface names are at most 15 bytes' }).default('pptp0'),
+});
+
+// Present = on: a section given switches its exporter on, so there is no prefault here.
+const TelemetrySection = z.strictObject({
+  serviceName: z.string().min(1).default('pptpd-ts'),
+  prometheus: z
+    .strictObject({ enabled: z.boolean().default(true), host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464) })
+    .optional(),
+  otlp: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      endpoint: z.string().regex(/^https?:\/\//, { message: 'must be an http:// or https:// URL' }),
+      headers: z.record(z.string(), z.string()).default({}),
+      traces: z.boolean().default(true),
+      metrics: z.boolean().default(true),
+      interval: seconds.min(1).default(60),
+    })
+    .optional(),
+});
+
+const DynamicAuthorizationSection = z.strictObject({
+  enabled: z.boolean().default(true),
+  address: z.string().min(1).default('0.0.0.0'),
+  port: z.number().int().min(0).max(65535).default(3799),
+  requireMessageAuthenticator: z.boolean().default(true),
+  nasIdentifier: z.string().min(1).optional(),
+  clients: z.array(z.strictObject({ address: z.string().min(1), secret })).min(1, { message: 'needs at least one client' }),
 });
 
 const HooksSection = z.strictObject({
@@ -146,6 +180,9 @@ export const ConfigSchema = z.strictObject({
   accounting: AccountingSection.prefault({}),
   logging: LoggingSection.prefault({}),
   control: ControlSection.prefault({}),
+  dataplane: DataplaneSection.prefault({}),
+  telemetry: TelemetrySection.prefault({}),
+  dynamicAuthorization: DynamicAuthorizationSection.optional(),
   pidfile: filePath.nullable().default('/run/pptpd-ts.pid'),
   hooks: HooksSection.prefault({}),
 });

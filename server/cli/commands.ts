@@ -6,6 +6,8 @@ import { registerLast } from './last.js';
 import { registerWho } from './who.js';
 import { registerWhoisIp } from './whois-ip.js';
 import { registerServe } from './serve.js';
+import { registerSessions } from './sessions.js';
+import { registerKill } from './kill.js';
 import { registerTestAuth } from './test-auth.js';
 import { registerClient } from './client.js';
 
@@ -16,6 +18,8 @@ export function registerCommands(program: Command): void {
   registerLast(program);
   registerWho(program);
   registerWhoisIp(program);
+  registerSessions(program);
+  registerKill(program);
   registerTestAuth(program);
   registerClient(program);
 }

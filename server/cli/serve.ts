@@ -8,6 +8,7 @@ import { resolveConfig } from '../../config/resolve.js';
 import { PptpdError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { PptpServer } from '../runtime/server.js';
+import { startOperations } from '../control/index.js';
 
 export interface ServeOptions {
   config?: string;
@@ -31,8 +32,13 @@ export async function runServe(opts: ServeOptions): Promise<PptpServer> {
     ...(config.logging.file !== undefined ? { destination: config.logging.file } : {}),
   });
   for (const i of issues) log.warn(formatIssue(i));
-  const server = new PptpServer({ config, log, ...(opts.tun !== undefined ? { tunName: opts.tun } : {}) });
+  const server = new PptpServer({ config, log, tunName: opts.tun ?? config.dataplane.tun });
   await server.start();
+  // Metrics, traces, the control socket and RFC 5176 DM/CoA: failures here stop the start.
+  const ops = await startOperations({ server, config, log }).catch(async (e: unknown) => {
+    await server.stop(0);
+    throw e;
+  });
   const pidfile = opts.pidfile === false ? null : (opts.pidfile ?? config.pidfile);
   if (pidfile) {
     try {
@@ -46,12 +52,34 @@ export async function runServe(opts: ServeOptions): Promise<PptpServer> {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: ending every session`);
-    void server.stop().finally(() => {
-      if (pidfile) rmSync(pidfile, { force: true });
-      log.flush?.();
-      setTimeout(() => process.exit(0), 50).unref();
-    });
+    void ops
+      .stop()
+      .then(() => server.stop())
+      .finally(() => {
+        if (pidfile) rmSync(pidfile, { force: true });
+        log.flush?.();
+        setTimeout(() => process.exit(0), 50).unref();
+      });
   };
+  // SIGHUP (systemctl reload): re-read the configuration and rebuild the auth chain
+  // (chap-secrets, RADIUS, LDAP settings) without touching live sessions.
+  process.on('SIGHUP', () => {
+    log.info('SIGHUP: reloading the configuration');
+    try {
+      const next = resolveConfig({
+        ...(opts.config !== undefined ? { config: opts.config } : {}),
+        ...(opts.pptpdConf !== undefined ? { pptpdConf: opts.pptpdConf } : {}),
+        ...(opts.chapSecrets !== undefined ? { chapSecrets: opts.chapSecrets } : {}),
+      });
+      for (const i of next.issues) log.warn(formatIssue(i));
+      void server.reload(next.config).then(
+        (r) => log.info({ sessions: server.registry.size, ...r }, 'configuration reloaded; sessions kept'),
+        (e: unknown) => log.error({ err: (e as Error).message }, `reload failed, the previous configuration stays: ${(e as Error).message}`),
+      );
+    } catch (e) {
+      log.error({ err: (e as Error).message }, `reload failed, the previous configuration stays: ${(e as Error).message}`);
+    }
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   return server;
@@ -64,7 +92,7 @@ export function registerServe(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file')
     .option('--pptpd-conf <file>', "PoPToP's pptpd.conf (its pppd options and chap-secrets are read too)")
     .option('--chap-secrets <file>', 'chap-secrets file to use instead of the configured one')
-    .option('--tun <name>', 'TUN device name', 'pptp0')
+    .option('--tun <name>', 'TUN device name (default: dataplane.tun, pptp0)')
     .option('--log-level <level>', 'trace | debug | info | warn | error')
     .option('--log-format <format>', 'json | pretty')
     .option('--pidfile <file>', 'write the process id here (default from the configuration)')

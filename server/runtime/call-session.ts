@@ -51,6 +51,8 @@ export interface CallDeps {
   readonly onEnded: (s: CallSession) => void;
   /** Notified when the network comes up (single-session policy, hooks, metrics). */
   readonly onUp?: (s: CallSession) => void;
+  /** Once the user is known: a reason to refuse the session (single-session policy), or undefined. */
+  readonly admit?: (s: CallSession) => string | undefined;
 }
 
 export interface CallParams {
@@ -328,6 +330,12 @@ export class CallSession {
     this.userName = e.userName;
     this.authMethod = e.method ?? 'none';
     this.#deps.registry.bindUser(this, e.userName);
+    const refused = this.#deps.admit?.(this);
+    if (refused !== undefined) {
+      this.log.warn({ user: e.userName }, `session refused: ${refused}`);
+      this.terminate('Service-Unavailable', refused);
+      return;
+    }
     const attrs = this.#authResult?.attributes;
     // The address taken when the call was accepted, or the one the auth reply names.
     const want = attrs?.framedIpAddress;

@@ -67,7 +67,7 @@ export class PptpServer implements ControlHost {
   readonly pool: IpPool;
   readonly callIds = new CallIdAllocator();
   readonly dataPath: DataPath;
-  readonly #config: Config;
+  #config: Config;
   readonly #log: Logger;
   readonly #opts: ServerOptions;
   #chain: (Authenticator & { close?: () => Promise<void> }) | undefined;
@@ -127,7 +127,8 @@ export class PptpServer implements ControlHost {
     const nasId = this.#config.ppp.name;
     return {
       log: this.#log,
-      chain: this.#chain!,
+      // Through the server, so a reload's new chain serves calls already in progress too.
+      chain: { authenticate: (req) => this.#chain!.authenticate(req) },
       pool: this.pool,
       registry: this.registry,
       gre: this.dataPath,
@@ -156,6 +157,7 @@ export class PptpServer implements ControlHost {
       newSessionId,
       onEnded: (s) => this.#callEnded(s),
       onUp: (s) => this.#sessionUp(s),
+      admit: (s) => this.#admit(s),
     };
   }
 
@@ -220,6 +222,42 @@ export class PptpServer implements ControlHost {
     );
     this.registry.add(session);
     return { ok: true, session };
+  }
+
+  /** limits.singleSession, applied once a user is authenticated. */
+  #admit(s: CallSession): string | undefined {
+    const policy = this.#config.limits.singleSession;
+    if (policy === 'allow' || s.userName === undefined) return undefined;
+    const others = this.registry.byUser(s.userName).filter((o) => o !== s && o.state !== 'ended');
+    if (others.length === 0) return undefined;
+    if (policy === 'deny') return `${s.userName} already has a session (limits.singleSession: deny)`;
+    for (const o of others) {
+      o.log.info(`replaced by a new session of ${s.userName} from ${s.peerAddress} (limits.singleSession: replace)`);
+      o.terminate('Admin-Reset', 'replaced by a newer session of the same user');
+    }
+    return undefined;
+  }
+
+  /**
+   * SIGHUP: a new configuration for new calls and a rebuilt auth chain (chap-secrets,
+   * RADIUS, LDAP) for every authentication from now on. Live sessions are untouched; the
+   * pool and the listen address need a restart to change.
+   */
+  async reload(next: Config): Promise<{ needsRestart: string[] }> {
+    const chain = this.#opts.authenticator ?? (await buildAuthChain(next.auth, { logger: this.#log.child({ component: 'auth' }) }));
+    const needsRestart: string[] = [];
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    if (!same(next.pool, this.#config.pool)) needsRestart.push('pool');
+    if (!same(next.listen, this.#config.listen)) needsRestart.push('listen');
+    if (!same(next.accounting, this.#config.accounting)) needsRestart.push('accounting');
+    for (const k of needsRestart) this.#log.warn(`reload: ${k} changed; it takes effect at the next restart`);
+    const old = this.#chain;
+    this.#chain = chain;
+    this.#config = { ...next, pool: this.#config.pool, listen: this.#config.listen, accounting: this.#config.accounting };
+    this.#callDeps = this.#makeCallDeps();
+    // Attempts already inside the old chain finish there; then it is closed.
+    if (old && old !== chain) setTimeout(() => void old.close?.(), 30_000).unref();
+    return { needsRestart };
   }
 
   #sessionUp(s: CallSession): void {
