@@ -3,6 +3,8 @@
 // SIGINT end every session cleanly and exit.
 import type { Command } from 'commander';
 import { writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../../config/schema.js';
 import { formatIssue } from '../../config/issues.js';
 import { resolveConfig } from '../../config/resolve.js';
 import { PptpdError } from '../errors.js';
@@ -18,14 +20,27 @@ export interface ServeOptions {
   logLevel?: string;
   logFormat?: 'json' | 'pretty';
   pidfile?: string | false;
+  stateDir?: string;
+}
+
+/** --state-dir: the spool, the journal and the control socket under one directory. */
+function withStateDir(config: Config, dir: string | undefined): Config {
+  if (dir === undefined) return config;
+  return {
+    ...config,
+    accounting: { ...config.accounting, spoolDir: join(dir, 'spool'), journal: { ...config.accounting.journal, path: join(dir, 'journal.sqlite') } },
+    control: { ...config.control, socket: join(dir, 'control.sock') },
+  };
 }
 
 export async function runServe(opts: ServeOptions): Promise<PptpServer> {
-  const { config, issues } = resolveConfig({
+  const resolved = resolveConfig({
     ...(opts.config !== undefined ? { config: opts.config } : {}),
     ...(opts.pptpdConf !== undefined ? { pptpdConf: opts.pptpdConf } : {}),
     ...(opts.chapSecrets !== undefined ? { chapSecrets: opts.chapSecrets } : {}),
   });
+  const { issues } = resolved;
+  const config = withStateDir(resolved.config, opts.stateDir);
   const log = createLogger({
     level: opts.logLevel ?? (config.ppp.debug ? 'debug' : config.logging.level),
     format: (opts.logFormat ?? config.logging.format) === 'pretty' ? 'human' : 'json',
@@ -72,7 +87,7 @@ export async function runServe(opts: ServeOptions): Promise<PptpServer> {
         ...(opts.chapSecrets !== undefined ? { chapSecrets: opts.chapSecrets } : {}),
       });
       for (const i of next.issues) log.warn(formatIssue(i));
-      void server.reload(next.config).then(
+      void server.reload(withStateDir(next.config, opts.stateDir)).then(
         (r) => log.info({ sessions: server.registry.size, ...r }, 'configuration reloaded; sessions kept'),
         (e: unknown) => log.error({ err: (e as Error).message }, `reload failed, the previous configuration stays: ${(e as Error).message}`),
       );
@@ -97,6 +112,7 @@ export function registerServe(program: Command): void {
     .option('--log-format <format>', 'json | pretty')
     .option('--pidfile <file>', 'write the process id here (default from the configuration)')
     .option('--no-pidfile', 'do not write a pid file')
+    .option('--state-dir <dir>', 'keep the accounting spool, the journal and the control socket in this directory')
     .action(async (o: ServeOptions) => {
       try {
         await runServe(o);

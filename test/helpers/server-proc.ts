@@ -80,9 +80,20 @@ export async function startServer(ns: Netns, spec: ServerSpec, timeoutMs = 20_00
   }
   const cfgFile = path.join(dir, 'config.yaml');
   writeFileSync(cfgFile, JSON.stringify(config, null, 2));
-  const child = ns.spawn(
-    nodeTs('server/cli/main.ts', 'serve', '-c', cfgFile, '--tun', spec.tun ?? 'pptp0', '--log-format', 'json', ...(spec.args ?? [])),
-  );
+  return spawnServer(ns, dir, ['-c', cfgFile, '--tun', spec.tun ?? 'pptp0', ...(spec.args ?? [])], timeoutMs);
+}
+
+/**
+ * Starts `pptpd-ts serve ARGS` as given (e.g. --pptpd-conf ...) with its state (spool,
+ * journal, control socket) in a fresh temp dir; resolves once it listens.
+ */
+export async function startServerArgs(ns: Netns, args: string[], timeoutMs = 20_000): Promise<ServerProc> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ptd-server-'));
+  return spawnServer(ns, dir, ['--state-dir', dir, '--no-pidfile', ...args], timeoutMs);
+}
+
+async function spawnServer(ns: Netns, dir: string, args: string[], timeoutMs: number): Promise<ServerProc> {
+  const child = ns.spawn(nodeTs('server/cli/main.ts', 'serve', '--log-format', 'json', ...args));
   const proc = new ServerProc(child, dir);
   try {
     await proc.waitForLog(/listening on/, timeoutMs);

@@ -6,7 +6,8 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canRunInterop, runPptpClient, type PptpClientResult } from '../helpers/interop.js';
 import { canUseNetns, Netns, vethPair } from '../helpers/netns.js';
-import { startServer, type ServerProc } from '../helpers/server-proc.js';
+import { startServer, startServerArgs, type ServerProc } from '../helpers/server-proc.js';
+import { writeFileSync } from 'node:fs';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -207,6 +208,31 @@ describe('real Linux client (pptp-linux + pppd) against pptpd-ts', { skip, concu
       assert.equal(down[1], hostDown.md5, 'download arrived intact');
     } finally {
       xfer?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('serve --pptpd-conf: PoPToP files alone (pptpd.conf, its pppd options file, chap-secrets)', async () => {
+    const ns = Netns.create('poptop');
+    namespaces.push(ns);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'ptd-poptop-'));
+    try {
+      writeFileSync(path.join(dir, 'pptpd.conf'), `# PoPToP HOWTO style\noption ${dir}/options.pptpd\nlocalip 10.8.0.1\nremoteip 10.8.0.2-9,10.8.0.15\nconnections 100\n`);
+      writeFileSync(
+        path.join(dir, 'options.pptpd'),
+        ['name pptpd', 'refuse-pap', 'refuse-chap', 'refuse-mschap', 'require-mschap-v2', 'require-mppe-128', 'ms-dns 10.8.0.53', 'nodefaultroute', 'lock', 'nobsdcomp', 'nodeflate', 'lcp-echo-interval 30', 'lcp-echo-failure 4', ''].join('\n'),
+      );
+      writeFileSync(path.join(dir, 'chap-secrets'), '# client server secret IP addresses\n"workgroup\\\\dave" pptpd "d-pass" *\nalice pptpd secret *\n', { mode: 0o600 });
+      const server = await startServerArgs(ns, ['--pptpd-conf', path.join(dir, 'pptpd.conf'), '--chap-secrets', path.join(dir, 'chap-secrets')]);
+      try {
+        const r = await runPptpClient({ netns: ns.name, server: SERVER, user: 'workgroup\\dave', password: 'd-pass', pppdOpts: `${V2} require-mppe-128 usepeerdns`, timeout: 60 });
+        assertUp(r, 'MS-CHAP-v2', 'MPPE 128-bit stateless');
+        assert.match(r.json?.log ?? '', /primary\s+DNS address 10\.8\.0\.53/, 'ms-dns from the pppd options file reached the client');
+        assert.ok(server.find(/^session up: workgroup\\dave from 10\.231\.0\.2/));
+      } finally {
+        await server.stop();
+      }
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
