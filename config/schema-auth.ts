@@ -145,7 +145,8 @@ export const AuthThrottle: z.ZodType<AuthThrottle, unknown> = z.unknown().transf
 });
 
 export const AuthSection = z.strictObject({
-  chain: AuthChain.prefault([{ plugin: 'chap-secrets' }]),
+  // The embedded default: pppd's chap-secrets; a fresh machine without the file still starts.
+  chain: AuthChain.prefault([{ plugin: 'chap-secrets', missingFile: 'empty' }]),
   branches: z.record(z.string().min(1), AuthChain).default({}),
   timeoutMs: authConfigSchema.shape.timeoutMs,
   throttle: AuthThrottle.prefault({}),

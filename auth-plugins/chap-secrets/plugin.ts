@@ -32,6 +32,10 @@ export const chapSecretsOptions = z.strictObject({
   file: z.string().min(1).default('/etc/ppp/chap-secrets').describe('path of the secrets file'),
   serverName: z.string().min(1).optional().describe('server column to match (default: the request serverName, pppd `name`)'),
   watch: z.boolean().default(true).describe('reload when the file changes'),
+  missingFile: z
+    .enum(['error', 'empty'])
+    .default('error')
+    .describe('the file does not exist at start: stop with an error, or start with no users and read it when it appears (or on SIGHUP)'),
   debounceMs: z.number().int().nonnegative().default(200).describe('wait this long after the last change before reloading'),
   emptyAddressList: z
     .enum(['reject', 'any'])
@@ -93,6 +97,14 @@ export class ChapSecretsPlugin implements AuthPlugin {
   /** First load; a missing or broken file stops start-up with file:line messages. */
   async init(): Promise<void> {
     const report = await this.reload();
+    if (!report.ok && report.ioError === 'ENOENT' && this.#opts.missingFile === 'empty') {
+      this.#logger.warn(
+        { file: this.#opts.file },
+        `chap-secrets: ${this.#opts.file} does not exist yet: nobody can log in until it is created (it is read when it appears, or on SIGHUP)`,
+      );
+      if (this.#opts.watch) this.#startWatching();
+      return;
+    }
     if (!report.ok) {
       if (report.ioError !== undefined) throw new PptpdError(ErrorCode.CONFIG_IO, `${this.#opts.file}: ${report.ioError}`);
       throw new PptpdError(ErrorCode.CONFIG_INVALID, report.errors.map(formatIssue).join('\n'));

@@ -1,6 +1,6 @@
 // Operating a running pptpd-ts with a real client connected: the real Linux PPTP client
 // (pptp-linux + pppd in a qemu guest, ../shared/interop) in a test namespace, the server
-// with its operations (serve-with-operations.ts), and then
+// with its operations (metrics, control socket, DM/CoA from the config), and then
 //   - Prometheus scraped over HTTP inside the namespace shows the real session;
 //   - `pptpd-ts sessions --json` over the control socket shows it (MS-CHAPv2, MPPE-128);
 //   - a CoA-Request from radclient (FreeRADIUS) changes its Session-Timeout;
@@ -74,18 +74,20 @@ describe('operations against a live session (real client)', { skip, timeout: 300
     const cfg = path.join(dir, 'config.yaml');
     const secrets = path.join(dir, 'chap-secrets');
     writeFileSync(secrets, 'alice * secret *\n', { mode: 0o600 });
-    writeFileSync(cfg, JSON.stringify({ pidfile: null, pool: { local: ['10.8.0.1'], remote: ['10.8.0.2-20'] }, auth: { chain: [{ plugin: 'chap-secrets', file: secrets, watch: false }] } }));
-    const opsFile = path.join(dir, 'ops.json');
     writeFileSync(
-      opsFile,
+      cfg,
       JSON.stringify({
+        pidfile: null,
+        pool: { local: ['10.8.0.1'], remote: ['10.8.0.2-20'] },
+        auth: { chain: [{ plugin: 'chap-secrets', file: secrets, watch: false }] },
+        accounting: { spoolDir: path.join(dir, 'spool'), journal: { path: path.join(dir, 'journal.sqlite') } },
         control: { socket },
         telemetry: { prometheus: { host: '127.0.0.1', port: 9464 } },
         dynamicAuthorization: { address: '127.0.0.1', port: 3799, clients: [{ address: '127.0.0.1', secret: DM_SECRET }] },
       }),
     );
-    server = ns.spawn(nodeTs('test/integration/operations/serve-with-operations.ts', '-c', cfg, '--ops', opsFile, '--tun', 'pptp0'));
-    await server.waitForLine(/operations ready/, 30_000);
+    server = ns.spawn(nodeTs('server/cli/main.ts', 'serve', '-c', cfg, '--tun', 'pptp0', '--log-format', 'json', '--no-pidfile'));
+    await server.waitForLine(/listening on/, 30_000);
 
     // ---- session 1: CoA, then Disconnect ----
     const run1 = client();

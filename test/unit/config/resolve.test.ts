@@ -22,7 +22,7 @@ test('embedded default matches the documented product defaults', () => {
   assert.deepEqual(c.ppp.auth.allowed, ['mschap-v2']);
   assert.deepEqual([c.ppp.mppe.required, c.ppp.mppe.bits], [true, [128]]);
   // The chap-secrets plugin's own defaults, filled in by its scheme.
-  assert.deepEqual(c.auth.chain, [{ plugin: 'chap-secrets', file: '/etc/ppp/chap-secrets', watch: true, debounceMs: 200, emptyAddressList: 'reject' }]);
+  assert.deepEqual(c.auth.chain, [{ plugin: 'chap-secrets', file: '/etc/ppp/chap-secrets', watch: true, missingFile: 'empty', debounceMs: 200, emptyAddressList: 'reject' }]);
   assert.deepEqual([c.auth.branches, c.auth.timeoutMs, c.auth.throttle], [{}, 10_000, { maxFailures: 5, window: 60, lockout: 300 }]);
   assert.equal(c.accounting.journal.enabled, true);
   assert.deepEqual([c.accounting.radius, c.accounting.redis], [undefined, undefined]);
