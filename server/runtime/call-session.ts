@@ -8,13 +8,13 @@ import type { AuthRequest, AuthResult, Authenticator } from '../../auth-plugins/
 import type { AccountingRecorder, SessionCounters, TerminateCause } from '../../accounting/record.js';
 import type { GrePacket } from '../gre/codec.js';
 import { GreWindow } from '../gre/window.js';
-import { ipv4ToString } from '../gre/ipv4.js';
+import { ipv4FromString, ipv4ToString } from '../gre/ipv4.js';
 import type { IpPool, Lease } from '../ippool.js';
 import { PppSession } from '../ppp/session.js';
 import type { DownCause, NetworkUp, PppEvent, PppSessionOptions } from '../ppp/session-types.js';
 import { earliest, now, TimerSlot } from '../timers.js';
 import type { SessionRegistry } from './registry.js';
-import { terminateCauseOf } from './causes.js';
+import { explainDown, terminateCauseOf } from './causes.js';
 import { Channel, publish } from '../events.js';
 import { encryptionName, SessionAccounting } from './session-accounting.js';
 import { SessionLimits } from './session-limits.js';
@@ -366,7 +366,7 @@ export class CallSession {
     this.state = 'up';
     this.upAt = Date.now();
     this.#limits.begin(t, this.#pendingLimits);
-    const ip = e.remote.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+    const ip = ipv4FromString(e.remote) ?? 0;
     this.remoteIp = ip;
     this.#deps.registry.bindAddress(this, ip);
     const enc = encryptionName(e.mppe);
@@ -417,7 +417,7 @@ export class CallSession {
     this.#deps.registry.remove(this);
     if (this.#lease) this.#deps.pool.release(this.#lease.remote);
     const tc = (this.#endCause ??= terminateCauseOf(cause));
-    const reason = (this.#endReason ??= message);
+    const reason = (this.#endReason ??= explainDown(message));
     if (wasUp && this.#acct.info) {
       const c = this.counters();
       this.log.info(

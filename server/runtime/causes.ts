@@ -20,3 +20,9 @@ const MAP: Readonly<Record<DownCause, TerminateCause>> = {
 export function terminateCauseOf(cause: DownCause): TerminateCause {
   return MAP[cause];
 }
+
+/** The PPP core's phase-deadline message, naming the configuration key that set the deadline. */
+export function explainDown(message: string): string {
+  const m = /^(establish|authenticate|network) phase did not complete in time$/.exec(message);
+  return m ? `${message} (limits.deadlines.${m[1]})` : message;
+}

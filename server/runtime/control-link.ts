@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { TerminateCause } from '../../accounting/record.js';
 import { ControlConnection } from '../pptp/control.js';
-import { CdnResult } from '../pptp/constants.js';
+import { CdnResult, StopReason } from '../pptp/constants.js';
 import type { ControlEvent, ControlOptions } from '../pptp/control-types.js';
 import { now, TimerSlot } from '../timers.js';
 import type { CallSession } from './call-session.js';
@@ -23,6 +23,12 @@ export interface ControlHost {
   linkClosed(link: ControlLink): void;
 }
 
+/** Limits the runtime applies on top of the control core. */
+export interface ControlLinkLimits {
+  /** limits.deadlines.call: from SCCRP until a call is accepted, ms (0 = none). */
+  readonly callDeadlineMs?: number;
+}
+
 export class ControlLink {
   readonly peerAddress: string;
   readonly localAddress: string;
@@ -32,11 +38,23 @@ export class ControlLink {
   readonly #core: ControlConnection;
   readonly #timer: TimerSlot;
   readonly #host: ControlHost;
+  readonly #callDeadlineMs: number;
+  readonly #callTimer: TimerSlot;
   #closed = false;
 
-  constructor(socket: Socket, options: ControlOptions, host: ControlHost, log: Logger) {
+  constructor(socket: Socket, options: ControlOptions, host: ControlHost, log: Logger, limits: ControlLinkLimits = {}) {
     this.#socket = socket;
     this.#host = host;
+    this.#callDeadlineMs = limits.callDeadlineMs ?? 0;
+    // A connection that never places a call holds a socket and a per-source slot for
+    // nothing (a cheap flood): it gets limits.deadlines.call to do so, then is stopped.
+    this.#callTimer = new TimerSlot(() => {
+      if (this.#closed || this.calls.size > 0) return;
+      this.log.warn(
+        `control connection from ${this.peerAddress}: no call within ${this.#callDeadlineMs / 1000} s (limits.deadlines.call), closing it`,
+      );
+      this.stop(StopReason.None);
+    });
     this.peerAddress = normalize(socket.remoteAddress);
     this.localAddress = normalize(socket.localAddress);
     this.log = log.child({ peer: this.peerAddress });
@@ -91,6 +109,7 @@ export class ControlLink {
           { vendor: ev.peer.vendorString, host: ev.peer.hostName, firmware: ev.peer.firmwareRevision },
           `control connection up from ${this.peerAddress} (${ev.peer.vendorString || 'unknown vendor'})`,
         );
+        if (this.#callDeadlineMs > 0) this.#callTimer.set(now() + this.#callDeadlineMs);
         return;
       case 'outgoing-call-request': {
         const r = this.#host.placeCall(this, ev);
@@ -102,6 +121,7 @@ export class ControlLink {
           return;
         }
         const s = r.session;
+        this.#callTimer.clear();
         this.calls.set(s.callId, s);
         this.#core.acceptCall(ev.peerCallId, { callId: s.callId, window: 64 });
         // The OCRP must leave before our first GRE packet (LCP Configure-Request).
@@ -156,6 +176,7 @@ export class ControlLink {
     if (this.#closed) return;
     this.#closed = true;
     this.#timer.clear();
+    this.#callTimer.clear();
     this.#endCalls('Lost-Carrier', 'control connection lost');
     publish(Channel.controlDown, { peer: this.peerAddress });
     this.#host.linkClosed(this);

@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
-import { formatIpv4, parseIpSpec, type Block } from '../../config/ip-spec.js';
+import { formatIpv4, parseIpSpec, parseIpv4, type Block } from '../../config/ip-spec.js';
 import { ErrorCode, PptpdError } from '../errors.js';
 
 const run = promisify(execFile);
@@ -71,6 +71,6 @@ export async function delHostRoute(dev: string, address: string, log: Logger): P
 function expand32(prefix: string): string[] {
   const [base, bits] = prefix.split('/') as [string, string];
   const n = 2 ** (32 - Number(bits));
-  const start = base.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  const start = parseIpv4(base) ?? 0;
   return Array.from({ length: Math.min(n, 65536) }, (_, i) => formatIpv4(start + i));
 }

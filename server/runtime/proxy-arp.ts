@@ -5,9 +5,10 @@
 import os from 'node:os';
 import { execFile } from 'node:child_process';
 import type { Logger } from 'pino';
+import { parseIpv4 } from '../../config/ip-spec.js';
 
 function toInt(a: string): number {
-  return a.split('.').reduce((acc, o) => acc * 256 + Number(o), 0) >>> 0;
+  return parseIpv4(a) ?? 0;
 }
 
 /** The interface (not `exclude`, not loopback) whose IPv4 subnet holds `address`. */

@@ -184,6 +184,7 @@ export class PptpServer implements ControlHost {
       { role: 'server', startTimeout: c.limits.stimeout * 1000, hostName: c.ppp.name, vendorString: 'pptpd-ts' },
       this,
       this.#log,
+      { callDeadlineMs: c.limits.deadlines.call * 1000 },
     );
     this.links.add(link);
   }
