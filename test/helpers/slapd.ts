@@ -10,12 +10,19 @@
 // server certificate for 127.0.0.1 with openssl and listens on ldaps:// too
 // (StartTLS then works on the ldap:// port).
 //
+// With { netns: NAME } slapd runs inside that network namespace (under `ip
+// netns exec`, which execs slapd, so the PID is still slapd's): its ldap://
+// URL is 127.0.0.1 of that namespace, where a server under test reaches it.
+// The helper itself (readiness probe, adding the groups) then talks to slapd
+// over an ldapi:// Unix socket in the temp dir: it needs no network path into
+// the namespace.
+//
 // Everything it starts is stopped by PID (stop(), and at the latest when the
 // test process exits); the temp dir is removed by stop().
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'ldapts';
@@ -78,6 +85,8 @@ export interface SlapdOptions {
   readonly tls?: boolean;
   /** Give up waiting for slapd after this long (default 10 s). */
   readonly readyTimeoutMs?: number;
+  /** Run inside this network namespace (its own 127.0.0.1), e.g. beside a server under test. */
+  readonly netns?: string;
 }
 
 export interface Slapd {
@@ -125,11 +134,21 @@ async function startIn(dir: string, options: SlapdOptions): Promise<Slapd> {
   const url = `ldap://127.0.0.1:${port}/`;
   const ldapsUrl = tlsPort !== undefined ? `ldaps://127.0.0.1:${tlsPort}/` : undefined;
   const logFile = path.join(dir, 'slapd.log');
-  const listeners = [url, ...(ldapsUrl !== undefined ? [ldapsUrl] : [])].join(' ');
+  // In a namespace the helper's own operations go over a Unix socket (reachable from here).
+  const socket = options.netns !== undefined ? path.join(dir, 'ldapi') : undefined;
+  const admin: AdminEndpoint = { url, ...(socket !== undefined ? { socket } : {}) };
+  const listeners = [
+    url,
+    ...(ldapsUrl !== undefined ? [ldapsUrl] : []),
+    ...(socket !== undefined ? [`ldapi://${encodeURIComponent(socket)}`] : []),
+  ].join(' ');
   const launch = (): ChildProcess => {
     // -d keeps slapd in the foreground (so the PID is slapd's); 256 = stats (one line per operation).
     const out = openSync(logFile, 'a');
-    const c = spawn(which('slapd') ?? 'slapd', ['-h', listeners, '-f', conf, '-d', '256'], { stdio: ['ignore', out, out] });
+    const argv = [which('slapd') ?? 'slapd', '-h', listeners, '-f', conf, '-d', '256'];
+    // `ip netns exec` execs slapd: the PID we keep and signal is slapd's own.
+    const [cmd, ...args] = options.netns !== undefined ? ['ip', 'netns', 'exec', options.netns, ...argv] : argv;
+    const c = spawn(cmd!, args, { stdio: ['ignore', out, out] });
     closeSync(out); // the child has its own copy
     if (c.pid === undefined) throw new Error('slapd did not start');
     track(c);
@@ -151,7 +170,7 @@ async function startIn(dir: string, options: SlapdOptions): Promise<Slapd> {
     restart: async () => {
       await stopChild(child);
       child = launch();
-      await waitReady(url, child, logFile, options.readyTimeoutMs ?? 10_000);
+      await waitReady(admin, child, logFile, options.readyTimeoutMs ?? 10_000);
     },
     stop: async () => {
       await stopChild(child);
@@ -159,8 +178,8 @@ async function startIn(dir: string, options: SlapdOptions): Promise<Slapd> {
     },
   };
   try {
-    await waitReady(url, child, logFile, options.readyTimeoutMs ?? 10_000);
-    await addGroups(url);
+    await waitReady(admin, child, logFile, options.readyTimeoutMs ?? 10_000);
+    await addGroups(admin);
   } catch (err) {
     await slapd.stop();
     throw err;
@@ -207,13 +226,30 @@ function makeCertificates(dir: string): string {
   return at('ca.crt');
 }
 
-async function waitReady(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+/** How the helper itself reaches slapd: its URL, or a Unix socket when slapd sits in a namespace. */
+interface AdminEndpoint {
+  readonly url: string;
+  readonly socket?: string;
+}
+
+function adminClient(at: AdminEndpoint, timeout: number): Client {
+  const socket = at.socket;
+  return new Client({
+    url: at.url,
+    timeout,
+    connectTimeout: timeout,
+    ...(socket !== undefined ? { createConnection: (() => connect(socket)) as unknown as typeof connect } : {}),
+  });
+}
+
+async function waitReady(at: AdminEndpoint, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+  const url = at.url;
   const deadline = Date.now() + timeoutMs;
   for (let i = 0; Date.now() < deadline; i++) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`slapd exited (${child.exitCode ?? child.signalCode}):\n${readLog(logFile).slice(-2000)}`);
     }
-    const client = new Client({ url, timeout: 1000, connectTimeout: 1000 });
+    const client = adminClient(at, 1000);
     try {
       await client.search('', { scope: 'base', attributes: ['namingContexts'] });
       return;
@@ -227,8 +263,8 @@ async function waitReady(url: string, child: ChildProcess, logFile: string, time
 }
 
 /** groups.ldif, added as the rootdn while slapd runs (so memberof sees the adds). */
-async function addGroups(url: string): Promise<void> {
-  const client = new Client({ url, timeout: 5000, connectTimeout: 5000 });
+async function addGroups(at: AdminEndpoint): Promise<void> {
+  const client = adminClient(at, 5000);
   try {
     await client.bind(Directory.rootDn, Directory.rootPassword);
     for (const entry of parseLdif(readFileSync(path.join(LDAP_FIXTURES, 'groups.ldif'), 'utf8'))) {
