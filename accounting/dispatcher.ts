@@ -11,6 +11,7 @@ import type { AccountingEvent, AccountingRecorder, SessionCounters, SessionInfo,
 import { eventId } from './record.js';
 import type { Logger } from '../server/log.js';
 import { silentLogger } from '../server/log.js';
+import { Channel, publish } from '../server/events.js';
 import { Lane, type DeliveryTarget, type LaneOptions } from './queue/lane.js';
 import { Spool, type OpenSession, type SpoolEntry, type SpoolOptions } from './queue/spool.js';
 
@@ -49,7 +50,7 @@ export class AccountingDispatcher implements AccountingRecorder {
       if (this.#lanes.has(t.name)) throw new Error(`accounting target "${t.name}" configured twice`);
       this.#lanes.set(
         t.name,
-        new Lane(t, { ...opts.lane, log, onAck: (entry) => this.#acked(entry, t.name) }),
+        new Lane(observed(t), { ...opts.lane, log, onAck: (entry) => this.#acked(entry, t.name) }),
       );
     }
   }
@@ -108,6 +109,20 @@ export class AccountingDispatcher implements AccountingRecorder {
   /** Events still waiting for `target`, or for any target (spool entries). */
   pending(target?: string): number {
     return target === undefined ? this.#spool.size : (this.#lanes.get(target)?.size ?? 0);
+  }
+
+  /**
+   * When the oldest record still waiting for `target` (or for any target) was made, ms since
+   * the epoch; undefined when nothing waits. Scans the pending records (metrics read it at
+   * each scrape, not per record).
+   */
+  oldestPendingTime(target?: string): number | undefined {
+    let oldest: number | undefined;
+    for (const e of this.#spool.pending()) {
+      if (target !== undefined && !e.pending.has(target)) continue;
+      if (oldest === undefined || e.event.time < oldest) oldest = e.event.time;
+    }
+    return oldest;
   }
 
   laneStats(): Record<string, Lane['stats']> {
@@ -178,6 +193,43 @@ export class AccountingDispatcher implements AccountingRecorder {
       this.#log.debug({ err }, 'accounting: heartbeat write failed');
     }
   }
+}
+
+/** `t`, publishing every delivery attempt on diagnostics_channel (traces and metrics subscribe). */
+function observed(t: DeliveryTarget): DeliveryTarget {
+  const report = (event: AccountingEvent, attempt: number, startTime: number, t0: number, err: unknown): void =>
+    publish(Channel.accountingDelivery, {
+      sink: t.name,
+      eventId: event.id,
+      type: event.type,
+      sessionId: 'session' in event ? event.session.sessionId : undefined,
+      attempt,
+      ok: err === undefined,
+      error: err === undefined ? undefined : err instanceof Error ? err.message : String(err),
+      recordTime: event.time,
+      startTime,
+      ms: performance.now() - t0,
+    });
+  return {
+    name: t.name,
+    deliver: (event, meta) => {
+      const startTime = Date.now();
+      const t0 = performance.now();
+      let p: Promise<void>;
+      try {
+        p = t.deliver(event, meta);
+      } catch (err) {
+        report(event, meta.attempt, startTime, t0, err);
+        throw err;
+      }
+      p.then(
+        () => report(event, meta.attempt, startTime, t0, undefined),
+        (err: unknown) => report(event, meta.attempt, startTime, t0, err ?? new Error('delivery rejected')),
+      );
+      return p;
+    },
+    ...(t.close !== undefined ? { close: () => t.close!() } : {}),
+  };
 }
 
 function readHeartbeat(file: string): number | undefined {

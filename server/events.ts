@@ -20,6 +20,8 @@ export const Channel = {
   sessionUp: 'pptpd:session:up',
   /** The session ended (after up or before). */
   sessionDown: 'pptpd:session:down',
+  /** One attempt to deliver an accounting record to one sink ended (accounting/dispatcher.ts). */
+  accountingDelivery: 'pptpd:accounting:delivery',
 } as const;
 export type Channel = (typeof Channel)[keyof typeof Channel];
 
@@ -70,6 +72,25 @@ export interface SessionDownEvent {
   readonly durationSeconds: number;
 }
 
+export interface AccountingDeliveryEvent {
+  /** Target name: a sink (wtmp, journal, radius) or the shared-queue forwarder (redis). */
+  readonly sink: string;
+  readonly eventId: string;
+  /** start, interim, stop, accounting-on, accounting-off. */
+  readonly type: string;
+  readonly sessionId?: string | undefined;
+  /** 1 for the first try. */
+  readonly attempt: number;
+  readonly ok: boolean;
+  readonly error?: string | undefined;
+  /** When the record was made (ms since the epoch): its age at delivery is startTime + ms − recordTime. */
+  readonly recordTime: number;
+  /** When this attempt began, ms since the epoch. */
+  readonly startTime: number;
+  /** How long the attempt took, ms. */
+  readonly ms: number;
+}
+
 const channels = new Map<string, diagnostics_channel.Channel>();
 function channel(name: Channel): diagnostics_channel.Channel {
   let c = channels.get(name);
@@ -84,6 +105,7 @@ export function publish(name: typeof Channel.phase, e: PhaseEvent): void;
 export function publish(name: typeof Channel.auth, e: AuthEvent): void;
 export function publish(name: typeof Channel.sessionUp, e: SessionUpEvent): void;
 export function publish(name: typeof Channel.sessionDown, e: SessionDownEvent): void;
+export function publish(name: typeof Channel.accountingDelivery, e: AccountingDeliveryEvent): void;
 export function publish(name: Channel, e: unknown): void {
   const c = channel(name);
   if (c.hasSubscribers) c.publish(e);

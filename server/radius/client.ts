@@ -47,6 +47,7 @@ import { silentLogger } from '../log.js';
 import { now, TimerSlot } from '../timers.js';
 import { decryptMsMppeKey } from '../crypto/ms-mppe-attr.js';
 import type { RequestCodeName } from './constants.js';
+import { ExchangeResult, publishExchange } from './events.js';
 import { ServerHealth } from './health.js';
 import { hide, reveal } from './hiding.js';
 import { IdentifierPool } from './identifiers.js';
@@ -164,6 +165,7 @@ export class RadiusClient {
     const ids: number[] = [];
     let request: EncodedRequest | undefined;
     let transmissions = 0;
+    let timeouts = 0;
     let busy = false;
     let reply: RadiusReply | undefined;
     this.#active.add(ex);
@@ -207,8 +209,10 @@ export class RadiusClient {
         this.stats.transmissions++;
         conn.socket.send(request.packet);
         const got = await ex.wait.next(this.#timeoutMs, options.signal);
-        if (got === 'timeout') this.stats.timeouts++;
-        else if (got !== 'unreachable' && got !== 'aborted') reply = got;
+        if (got === 'timeout') {
+          this.stats.timeouts++;
+          timeouts++;
+        } else if (got !== 'unreachable' && got !== 'aborted') reply = got;
       }
     } catch (err) {
       if (err instanceof PptpdError) throw err;
@@ -221,6 +225,21 @@ export class RadiusClient {
         conn.ids.release(id);
       }
     }
+    // One small event per exchange; metrics subscribe to it (server/radius/events.ts).
+    publishExchange({
+      server: ref.name,
+      code,
+      result:
+        reply !== undefined ? ExchangeResult.Answered
+        : busy ? ExchangeResult.Busy
+        : options.signal?.aborted || this.#closed ? ExchangeResult.Aborted
+        : ex.portUnreachable ? ExchangeResult.Unreachable
+        : ExchangeResult.NoAnswer,
+      transmissions,
+      timeouts,
+      refused: ex.refused,
+      ms: now() - ex.started,
+    });
     return reply !== undefined ? { reply, report: report() } : { report: report() };
   }
 

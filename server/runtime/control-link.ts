@@ -155,6 +155,9 @@ export class ControlLink {
         this.log.info({ by: ev.by }, `control connection closed (${ev.reason})`);
         this.#endCalls(ev.by === 'peer' ? 'User-Request' : 'Lost-Carrier', `control connection stopped: ${ev.reason}`);
         this.#socket.end();
+        // A peer that never closes its side (dead, or flooding us with half-open TCP) would
+        // keep the socket, and its per-source slot, forever: give it a moment, then cut it.
+        setTimeout(() => this.#socket.destroy(), CLOSE_GRACE_MS).unref();
         return;
     }
   }
@@ -182,6 +185,9 @@ export class ControlLink {
     this.#host.linkClosed(this);
   }
 }
+
+/** How long a stopped connection waits for the peer's FIN before the socket is destroyed. */
+const CLOSE_GRACE_MS = 2_000;
 
 function normalize(addr: string | undefined): string {
   if (!addr) return '0.0.0.0';

@@ -88,6 +88,11 @@ export class PptpServer implements ControlHost {
     this.dataPath = new DataPath(this.registry, opts.log);
   }
 
+  /** The accounting service once started (metrics read its queue). */
+  get accounting(): AccountingService | undefined {
+    return this.#accounting;
+  }
+
   get address(): net.AddressInfo | undefined {
     const a = this.#listener?.address();
     return a && typeof a === 'object' ? a : undefined;

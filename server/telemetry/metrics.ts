@@ -9,6 +9,7 @@
 // ended part in the same synchronous step that removes it from the registry.
 // Attributes have bounded values only (methods, causes, results, plugin names) — never
 // user names or addresses, which would make one time series per user.
+// RADIUS client and accounting metrics live in radius-metrics.ts and accounting-metrics.ts.
 
 import type { BatchObservableCallback, Meter } from '@opentelemetry/api';
 import {
@@ -21,8 +22,11 @@ import {
   type SessionUpEvent,
 } from '../events.js';
 import type { OperationsHost } from '../control/host.js';
+import { registerAccountingMetrics, type AccountingMetricsHost } from './accounting-metrics.js';
+import { registerRadiusMetrics } from './radius-metrics.js';
 
-export type MetricsHost = Pick<OperationsHost, 'sessions' | 'pool' | 'dataPath' | 'links'>;
+/** PptpServer as metrics see it; `accounting` is optional so hosts without it still fit. */
+export type MetricsHost = Pick<OperationsHost, 'sessions' | 'pool' | 'dataPath' | 'links'> & AccountingMetricsHost;
 
 /** Histogram buckets in seconds. */
 const SETUP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
@@ -61,6 +65,8 @@ export function registerMetrics(meter: Meter, host: MetricsHost): ServerMetrics 
   const endedTotals = { inOctets: 0, outOctets: 0, inPackets: 0, outPackets: 0 };
 
   const unsubs = [
+    registerRadiusMetrics(meter),
+    registerAccountingMetrics(meter, host),
     subscribe<ControlUpEvent>(Channel.controlUp, () => controlOpened.add(1)),
     subscribe<CallRefusedEvent>(Channel.callRefused, () => refused.add(1)),
     subscribe<AuthEvent>(Channel.auth, (e) => {

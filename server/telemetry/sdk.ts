@@ -1,7 +1,8 @@
 // OpenTelemetry set-up for the server: a MeterProvider with a Prometheus endpoint and/or
 // an OTLP/HTTP exporter, a TracerProvider (OTLP/HTTP when configured) registered as the
-// global one — the auth chain gets its tracer from the global API — and the two
-// subscribers that turn lifecycle events into metrics and set-up traces.
+// global one — the auth chain gets its tracer from the global API — and the
+// subscribers that turn published events into metrics, set-up traces and accounting
+// delivery traces.
 //
 // The Prometheus endpoint is our own http.Server around the exporter's request handler,
 // so it can bind port 0 (tests), report EADDRINUSE as a start-up error and stop cleanly.
@@ -19,6 +20,7 @@ import { ErrorCode, PptpdError } from '../errors.js';
 import type { OperationsHost } from '../control/host.js';
 import type { TelemetryOptions } from '../control/options.js';
 import { registerMetrics, type ServerMetrics } from './metrics.js';
+import { AccountingSpans } from './accounting-spans.js';
 import { ParentingTracerProvider, SessionSpans } from './session-spans.js';
 
 export interface TelemetryDeps {
@@ -95,12 +97,14 @@ export async function startTelemetry(deps: TelemetryDeps): Promise<Telemetry> {
 
   let tracerProvider: BasicTracerProvider | undefined;
   let spans: SessionSpans | undefined;
+  let accountingSpans: AccountingSpans | undefined;
   let tracer: Tracer = trace.getTracer(PACKAGE);
   let registered = false;
   if (spanProcessors.length > 0) {
     tracerProvider = new BasicTracerProvider({ resource, spanProcessors });
     tracer = tracerProvider.getTracer(PACKAGE);
     spans = new SessionSpans(tracer);
+    accountingSpans = new AccountingSpans(tracer);
     if (deps.registerGlobal !== false) {
       const s = spans;
       const parenting = new ParentingTracerProvider(tracerProvider, () => s, (callId) => deps.host.registry.byCallId(callId)?.sessionId);
@@ -122,6 +126,7 @@ export async function startTelemetry(deps: TelemetryDeps): Promise<Telemetry> {
     stop: async () => {
       serverMetrics.dispose();
       spans?.dispose();
+      accountingSpans?.dispose();
       if (registered) trace.disable();
       if (promServer) {
         promServer.closeAllConnections();

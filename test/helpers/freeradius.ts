@@ -55,6 +55,12 @@ export interface FreeradiusOptions {
   readonly readyTimeoutMs?: number;
   /** Run inside this network namespace (its own 127.0.0.1), e.g. beside a server under test. */
   readonly netns?: string;
+  /**
+   * Listen on these ports instead of free ones picked at start (e.g. a server configured
+   * before FreeRADIUS is up, or FreeRADIUS started again on the same ports). In a fresh
+   * test namespace any ports are free.
+   */
+  readonly ports?: { readonly auth: number; readonly acct: number };
 }
 
 export interface Freeradius {
@@ -97,8 +103,9 @@ export async function startFreeradius(options: FreeradiusOptions): Promise<Freer
   const secret = options.secret ?? 'testing123';
   // Free ports can be taken between the probe and FreeRADIUS binding them: try a few times.
   let lastError: unknown;
-  for (let round = 0; round < 3; round++) {
-    const [authPort, acctPort] = await freeUdpPorts(2);
+  // Fixed ports are not retried: another pair would not be the ports asked for.
+  for (let round = 0; round < (options.ports !== undefined ? 1 : 3); round++) {
+    const [authPort, acctPort] = options.ports !== undefined ? [options.ports.auth, options.ports.acct] : await freeUdpPorts(2);
     const dir = mkdtempSync(path.join(tmpdir(), 'pptpd-freeradius-'));
     try {
       writeConfig(dir, { ...options, secret, authPort: authPort!, acctPort: acctPort! });

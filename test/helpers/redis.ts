@@ -4,6 +4,7 @@
 //   redis.url                                                // redis://127.0.0.1:<port>
 //   await redis.stop(); await redis.start();                 // same port and data (persistent)
 //   await redis.dispose();                                   // stop + remove the temp dir
+//   await startRedis({ netns: ns.name })                     // inside a test namespace (its own 127.0.0.1)
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -15,6 +16,14 @@ export interface RedisOptions {
   readonly persistent?: boolean;
   /** Give up waiting for readiness after this long (default 10 s). */
   readonly readyTimeoutMs?: number;
+  /**
+   * Run inside this network namespace (`ip netns exec`, which execs redis-server, so the PID
+   * is Redis's own), e.g. beside a server under test that reaches it on 127.0.0.1. Readiness
+   * is then read from Redis's log, since the test's own 127.0.0.1 is another one.
+   */
+  readonly netns?: string;
+  /** Listen on this port (default: one free in the test's namespace, free in a fresh one too). */
+  readonly port?: number;
 }
 
 export interface TestRedis {
@@ -58,9 +67,19 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
+/** Whether Redis logged "Ready to accept connections" past byte `from` of its log. */
+function readyInLog(file: string, from: number): boolean {
+  try {
+    return fs.readFileSync(file).subarray(from).includes('Ready to accept connections');
+  } catch {
+    return false;
+  }
+}
+
 export async function startRedis(opts: RedisOptions = {}): Promise<TestRedis> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pptpd-redis-'));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
+  const logFile = path.join(dir, 'redis.log');
   const readyTimeout = opts.readyTimeoutMs ?? 10_000;
   let child: ChildProcess | undefined;
 
@@ -68,7 +87,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<TestRedis> {
     '--bind', '127.0.0.1',
     '--port', String(port),
     '--dir', dir,
-    '--logfile', path.join(dir, 'redis.log'),
+    '--logfile', logFile,
     '--save', '',
     '--protected-mode', 'yes',
     ...(opts.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
@@ -76,15 +95,19 @@ export async function startRedis(opts: RedisOptions = {}): Promise<TestRedis> {
 
   const start = async (): Promise<void> => {
     if (child) return;
-    const c = spawn('redis-server', args, { stdio: 'ignore' });
+    // Log-based readiness (namespaces): only lines written after this start count.
+    const logFrom = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+    const ready = opts.netns === undefined ? () => ping(port) : () => Promise.resolve(readyInLog(logFile, logFrom));
+    const [cmd, ...argv] = opts.netns === undefined ? ['redis-server', ...args] : ['ip', 'netns', 'exec', opts.netns, 'redis-server', ...args];
+    const c = spawn(cmd!, argv, { stdio: 'ignore' });
     child = c;
     c.once('exit', () => {
       if (child === c) child = undefined;
     });
     const end = Date.now() + readyTimeout;
-    while (!(await ping(port))) {
+    while (!(await ready())) {
       if (!child || Date.now() > end) {
-        const log = fs.existsSync(path.join(dir, 'redis.log')) ? fs.readFileSync(path.join(dir, 'redis.log'), 'utf8').slice(-2000) : '';
+        const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').slice(-2000) : '';
         await stop();
         throw new Error(`redis-server on 127.0.0.1:${port} not ready after ${readyTimeout} ms\n${log}`);
       }

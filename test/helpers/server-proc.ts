@@ -39,6 +39,12 @@ export class ServerProc {
     return this.child.waitForLine(re, timeoutMs);
   }
 
+  /** SIGKILL (a crash: nothing is flushed or closed) and a bounded wait; the dir is kept. */
+  async kill9(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.child.wait(15_000);
+  }
+
   /** SIGTERM and a bounded wait; the temp dir (journal, spool, wtmp) is removed unless `keep`. Returns the exit code. */
   async stop(opts: { keep?: boolean } = {}): Promise<number | null> {
     this.child.kill('SIGTERM');
@@ -59,11 +65,17 @@ export interface ServerSpec {
   chapSecrets?: string;
   args?: string[];
   tun?: string;
+  /**
+   * Run in this existing directory instead of a new temp dir: a restart on the state a
+   * previous server left there (spool, journal, wtmp), e.g. after `stop({ keep: true })` or
+   * a SIGKILL. The config file in it is rewritten.
+   */
+  dir?: string;
 }
 
 /** Starts the server in `ns`; resolves once it listens. */
 export async function startServer(ns: Netns, spec: ServerSpec, timeoutMs = 20_000): Promise<ServerProc> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'ptd-server-'));
+  const dir = spec.dir ?? mkdtempSync(path.join(os.tmpdir(), 'ptd-server-'));
   // Accounting state lives in the test's temp dir (never /var/lib), so parallel servers never share a spool.
   const accounting = (spec.config['accounting'] as Record<string, unknown> | undefined) ?? {};
   const config: Record<string, unknown> = {
