@@ -71,7 +71,14 @@ describe('a real session, accounted', { skip }, () => {
     });
     let r;
     try {
+      // While the tunnel is held: Session-Timeout from the RADIUS reply is in force on the live session.
+      const live = server.waitForLog(/session up: alice/, 60_000).then(() => {
+        const out = cli('sessions', '--json', '--socket', path.join(server.dir, 'control.sock'));
+        return JSON.parse(out) as { sessionTimeLeft?: number }[];
+      });
       r = await runPptpClient({ netns: ns.name, user: 'alice', password: 'secret', hold: 5, timeout: 60 });
+      const [view] = await live;
+      assert.ok(view?.sessionTimeLeft !== undefined && view.sessionTimeLeft > 3500 && view.sessionTimeLeft <= 3600, `Session-Timeout from RADIUS applied: ${JSON.stringify(view)}`);
       assert.equal(r.json?.up, true, r.stderr.slice(-2000));
       assert.equal(r.json?.auth, 'MS-CHAP-v2');
       assert.equal(r.json?.mppe, 'MPPE 128-bit stateless', 'MPPE keys from RADIUS work end to end');
