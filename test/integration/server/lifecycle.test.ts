@@ -89,7 +89,7 @@ describe('session lifecycle', { skip, concurrency: 1 }, () => {
       await waitUp(server, 'alice', 1);
       const second = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'alice', '--password', 'secret', '--json'), { timeoutMs: 30_000 });
       assert.notEqual(second.code, 0, 'a second session of alice is refused');
-      assert.ok(server.find(/session refused: alice already has a session \(limits\.singleSession: deny\)/));
+      await server.waitForLog(/session refused: alice already has a session \(limits\.singleSession: deny\)/, 5000);
 
       // carol does not exist yet; add her and send SIGHUP.
       const before = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'carol', '--password', 'c-pw', '--json'), { timeoutMs: 30_000 });

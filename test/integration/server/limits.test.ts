@@ -26,7 +26,7 @@ describe('admission limits', { skip, concurrency: 1 }, () => {
       await a.waitForLine(/^connected/, 10_000);
       const b = await call(ns, 100).wait(10_000);
       assert.equal(b.code, 1, 'second call refused');
-      assert.ok(server.find(/refused: No more free connection slots: No more free addresses in pool "tiny"/), 'log names the pool');
+      await server.waitForLog(/refused: No more free connection slots: No more free addresses in pool "tiny"/, 5000);
       await a.wait(30_000);
       const c = call(ns, 100);
       await c.waitForLine(/^connected/, 10_000);
@@ -50,11 +50,11 @@ describe('admission limits', { skip, concurrency: 1 }, () => {
       // A third call is over limits.connections: refused in its OCRP (its control connection is the 3rd allowed one).
       const c = call(ns, 15_000);
       await c.waitForLine(/^rejected 4/, 10_000);
-      assert.ok(server.find(/connection limit 2 reached \(limits\.connections\)/));
+      await server.waitForLog(/connection limit 2 reached \(limits\.connections\)/, 5000);
       // A 4th control connection from the same address is over limits.perSourceAddress: closed at once.
       const d = await call(ns, 100).wait(10_000);
       assert.equal(d.code, 4, 'closed by the server');
-      assert.ok(server.find(/refused control connection from 127\.0\.0\.1: 3 already open \(limits\.perSourceAddress\)/));
+      await server.waitForLog(/refused control connection from 127\.0\.0\.1: 3 already open \(limits\.perSourceAddress\)/, 5000);
       await Promise.all([a.wait(30_000), b.wait(30_000), c.wait(30_000)]);
     } finally {
       await server.stop();
