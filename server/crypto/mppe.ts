@@ -45,6 +45,14 @@ export const MPPE_HEADER_LENGTH = 2;
 const CCOUNT_MASK = 0x0fff;
 /** Stateless catch-up bound: a count more than this far ahead is taken as late. */
 export const MPPE_MAX_STATELESS_GAP = 2048;
+/**
+ * Stateless key changes each received packet pays for. A jump of n counts costs n key
+ * changes (SHA-1 + RC4 each, a few µs); MPPE has no integrity check, so without a budget
+ * every bogus packet with a far-ahead count would buy thousands of them (a CPU
+ * amplification against the whole one-process server). Loss bursts up to the full gap
+ * are still followed at once: the credit refills by this much per packet, up to the gap.
+ */
+const STATELESS_REKEY_CREDIT_PER_PACKET = 2;
 
 export interface MppeMode {
   bits: MppeKeyBits;
@@ -145,6 +153,8 @@ export class MppeDecoder {
   private ccount = CCOUNT_MASK;
   /** Stateful: a packet was lost; drop until a flushed packet (§8.2). */
   private discard = false;
+  /** Stateless: key changes we may still make (see STATELESS_REKEY_CREDIT_PER_PACKET). */
+  private rekeyCredit = MPPE_MAX_STATELESS_GAP;
 
   /** @param masterKey our receive key (16 octets; 40/56-bit use the first 8). */
   constructor(masterKey: Buffer, mode: MppeMode) {
@@ -193,6 +203,9 @@ export class MppeDecoder {
     const n = (c - this.ccount) & CCOUNT_MASK;
     if (n === 0) return fail(`repeated coherency count ${c}`, false);
     if (n > MPPE_MAX_STATELESS_GAP) return fail(`late packet: coherency count ${c} after ${this.ccount}`, false);
+    this.rekeyCredit = Math.min(MPPE_MAX_STATELESS_GAP, this.rekeyCredit + STATELESS_REKEY_CREDIT_PER_PACKET);
+    if (n > this.rekeyCredit) return fail(`coherency count ${c} is ${n} ahead: more key changes than recent packets pay for`, false);
+    this.rekeyCredit -= n;
     for (let k = 1; k <= n; k++) this.key.changeKey(k === n);
     this.ccount = c;
     return null;

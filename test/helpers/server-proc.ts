@@ -35,8 +35,16 @@ export class ServerProc {
     return this.logs().find((l) => re.test(l.msg));
   }
 
-  waitForLog(re: RegExp, timeoutMs: number): Promise<string> {
-    return this.child.waitForLine(re, timeoutMs);
+  /** Resolves with the first log message (parsed JSON `msg`, else the raw line) matching `re`. */
+  async waitForLog(re: RegExp, timeoutMs: number): Promise<string> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.find(re)?.msg ?? this.child.stdout.split('\n').find((l) => re.test(l));
+      if (hit !== undefined) return hit;
+      if (this.child.exited) throw new Error(`server exited before ${re}: ${this.child.stderr.slice(-2000)}`);
+      if (Date.now() > until) throw new Error(`no ${re} within ${timeoutMs} ms: ${this.child.stderr.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** SIGKILL (a crash: nothing is flushed or closed) and a bounded wait; the dir is kept. */
