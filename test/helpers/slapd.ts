@@ -165,7 +165,7 @@ async function startIn(dir: string, options: SlapdOptions): Promise<Slapd> {
     },
     log: () => readLog(logFile),
     searchCount: (needle = '') => readLog(logFile).split('\n').filter((l) => / SRCH base=/.test(l) && l.includes(needle)).length,
-    pause: () => void process.kill(child.pid!, 'SIGSTOP'),
+    pause: () => stopAndWait(child.pid!),
     resume: () => void process.kill(child.pid!, 'SIGCONT'),
     restart: async () => {
       await stopChild(child);
@@ -355,4 +355,23 @@ export function freePort(): Promise<number> {
       srv.close(() => (typeof addr === 'object' && addr !== null ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/**
+ * SIGSTOP and wait (bounded, 2 s) until the kernel reports the process stopped, so a
+ * request sent right after pause() cannot be answered by a slapd still running.
+ */
+function stopAndWait(pid: number): void {
+  process.kill(pid, 'SIGSTOP');
+  const until = Date.now() + 2000;
+  while (Date.now() < until) {
+    let state = '';
+    try {
+      state = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').charAt(0);
+    } catch {
+      return;
+    }
+    if (state === 'T' || state === 't') return;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
 }

@@ -9,72 +9,7 @@ import { Protocol } from '../../../../server/ppp/protocols.js';
 import { PppSession } from '../../../../server/ppp/session.js';
 import type { PppEvent } from '../../../../server/ppp/session-types.js';
 import { seededRandom } from '../../../helpers/ppp-pair.js';
-import { type ClientProfile, WindowsPeer } from './windows-peer.js';
-
-const IPCP_WIN = '030600000000 810600000000 820600000000 830600000000 840600000000';
-const IPV6CP = '0105000e010a68c19d33c5f3cca4'; // windows-lcp.md §3, from the server's ProtRej
-const ACSCP = '0101001001060000000102060000000 1'.replace(/ /g, ''); // §10, Apple 0x8235
-const bin16 = Buffer.from('55ec0ae84d72c04bebe4756bfb81bc99', 'hex');
-
-const PROFILES: ClientProfile[] = [
-  {
-    name: 'Windows XP (MSRASV5.10)',
-    lcp: '010405780506 31f907e0 0702 0802 0d0306',
-    idents: [Buffer.from('MSRASV5.10'), Buffer.from('MSRAS-0-MNARZZ5')],
-    ccp: '010000e1', // +H +M +S +L +C
-    ipcp: IPCP_WIN,
-    extra: [],
-    firstId: 1,
-  },
-  {
-    name: 'Windows Vista/7 (MSRASV5.20)',
-    lcp: '010405780506 08dd6215 0702 0802 0d0306',
-    idents: [Buffer.from('MSRASV5.20'), Buffer.from('MSRAS-0-FALMER'), bin16],
-    ccp: '010000e0',
-    ipcp: IPCP_WIN,
-    extra: [[Protocol.IPV6CP, IPV6CP]],
-    firstId: 0,
-  },
-  {
-    name: 'Windows 10',
-    lcp: '010405780506 12b86bf0 0702 0802 0d0306',
-    idents: [Buffer.from('MSRASV5.20'), Buffer.from('MSRAS-0-XXXXX'), bin16],
-    ccp: '01000000', // +H only
-    ipcp: IPCP_WIN,
-    extra: [[Protocol.IPV6CP, IPV6CP]],
-    firstId: 0,
-  },
-  {
-    name: 'Windows NT/2000 with multilink',
-    lcp: '05066f593c72 0702 0802 0d0306 1104064e 131701 48384ca38ec84afe900ba9a87a6a593300000022',
-    idents: [],
-    ccp: '010000e0',
-    ipcp: IPCP_WIN,
-    extra: [],
-    firstId: 0,
-  },
-  {
-    name: 'Android (pppd + mtpd)',
-    lcp: '010405780206 00000000 0506 d2fbdc1d 0702 0802',
-    idents: [],
-    ccp: '01000060',
-    ipcp: '030600000000 810600000000 830600000000',
-    extra: [],
-    firstId: 1,
-  },
-  {
-    name: 'macOS (Apple pppd)',
-    lcp: '0206 00000000 0506 2badcafe 0702 0802',
-    idents: [],
-    ccp: '01000060',
-    ipcp: '030600000000 810600000000 830600000000',
-    extra: [
-      [Protocol.IPV6CP, IPV6CP],
-      [0x8235, ACSCP],
-    ],
-    firstId: 1,
-  },
-];
+import { ACSCP, type ClientProfile, IPV6CP, PROFILES, WindowsPeer } from '../../../helpers/windows-peer.js';
 
 function run(profile: ClientProfile) {
   const server = new PppSession({
@@ -150,6 +85,12 @@ for (const profile of PROFILES) {
     assert.deepEqual(up.mppe, { send: { bits: 128, stateless: true }, recv: { bits: 128, stateless: true } });
     assert.equal(up.remote, '10.1.2.4');
     assert.deepEqual(up.dns, ['192.168.1.1']);
+    // The peer's own view (what the end-to-end test relies on) agrees with the server's.
+    assert.equal(peer.ipcpOpen, true);
+    assert.equal(peer.localAddress, '10.1.2.4');
+    assert.equal(peer.serverAddress, '10.1.1.1');
+    assert.deepEqual(peer.ccpAcked, { ours: '01000040', theirs: '01000040' });
+    assert.equal(peer.mppeKeys?.sendKey.length, 16);
     // Never a Code-Reject: Identification and Time-Remaining are taken silently.
     assert.equal(lcp.filter((r) => r.pkt?.code === 7).length, 0);
     const idents = events.filter((e) => e.type === 'identification').map((e) => (e.type === 'identification' ? e.message : ''));
@@ -167,17 +108,16 @@ for (const profile of PROFILES) {
 }
 
 test('Windows LCP Rejects: Callback alone for XP/7/10; Callback + MRRU + Endpoint for NT/2000', () => {
-  for (const [i, want] of [
-    [0, [13]],
-    [1, [13]],
-    [2, [13]],
-    [3, [13, 17, 19]],
-    [4, null],
-  ] as const) {
-    const { lcp } = run(PROFILES[i]!);
+  assert.deepEqual(
+    PROFILES.map((p) => p.lcpRejects),
+    [[13], [13], [13], [13, 17, 19], null, null],
+  );
+  for (const profile of PROFILES) {
+    const want = profile.lcpRejects;
+    const { lcp } = run(profile);
     const rej = lcp.find((r) => r.pkt?.code === 4);
     if (want === null) {
-      assert.equal(rej, undefined, 'Android: nothing to reject');
+      assert.equal(rej, undefined, `${profile.name}: nothing to reject`);
       continue;
     }
     const o = decodeOptions(rej!.pkt!.data, 'lcp');
