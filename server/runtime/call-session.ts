@@ -77,7 +77,8 @@ export class CallSession {
   readonly createdAt = Date.now();
   readonly #createdMono = now();
   #authStarted = 0;
-  readonly log: Logger;
+  /** Every line carries sid, callId and peer; `user` is added once the user is known. */
+  log: Logger;
   state: SessionState = 'starting';
   userName: string | undefined;
   peerName: string | undefined;
@@ -329,6 +330,7 @@ export class CallSession {
   #authenticated(e: Extract<PppEvent, { type: 'authenticated' }>, t: number): void {
     this.userName = e.userName;
     this.authMethod = e.method ?? 'none';
+    this.log = this.log.child({ user: e.userName });
     this.#deps.registry.bindUser(this, e.userName);
     const refused = this.#deps.admit?.(this);
     if (refused !== undefined) {
