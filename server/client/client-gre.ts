@@ -106,13 +106,14 @@ export class ClientGre implements GreSender {
   send(dst: number, peerCallId: number, seq: number | undefined, ack: number | undefined, frame: Uint8Array): void {
     if (this.#closed) return;
     const hl = headerLength(seq !== undefined, ack !== undefined);
-    const slot = this.#out.reserve(hl + frame.length, dst);
-    if (!slot) {
+    const out = this.#out;
+    const off = out.reserve(hl + frame.length, dst);
+    if (off < 0) {
       this.counters.oversize++;
       return;
     }
-    writeHeader(slot.slab, slot.offset, { callId: peerCallId, payloadLength: frame.length, seq, ack });
-    slot.slab.set(frame, slot.offset + hl);
+    writeHeader(out.slab, off, { callId: peerCallId, payloadLength: frame.length, seq, ack });
+    out.slab.set(frame, off + hl);
     this.counters.sent++;
   }
 
@@ -151,6 +152,8 @@ export class ClientGre implements GreSender {
       this.counters.received++;
       ep.onGre(pkt, t);
     }
+    // What the batch produced (acks, replies) leaves now, not a loop turn later.
+    if (this.#out.pending > 0) this.#out.flush();
   }
 }
 

@@ -35,7 +35,8 @@ export class NetworkPhase {
   private ccpSettled = false;
   private keys: MppeKeys | null = null;
   private network: NetworkConfig | null = null;
-  private readonly early = new Map<number, Buffer>();
+  /** CCP/IPCP packets that came before their layer ran (made on first use: most links never need it). */
+  private early: Map<number, Buffer> | null = null;
 
   constructor(
     private readonly opts: PppSessionOptions,
@@ -120,7 +121,7 @@ export class NetworkPhase {
       return { handled: true, error: this.ipcp.input(info, now) !== null };
     }
     if (!canWait) return { handled: false, error: false };
-    this.early.set(protocol, Buffer.from(info));
+    (this.early ??= new Map()).set(protocol, Buffer.from(info));
     return { handled: true, error: false };
   }
 
@@ -222,9 +223,11 @@ export class NetworkPhase {
   }
 
   private replayEarly(protocol: number, now: number): void {
-    const pkt = this.early.get(protocol);
-    if (!pkt) return;
-    this.early.delete(protocol);
+    const early = this.early;
+    const pkt = early?.get(protocol);
+    if (!early || !pkt) return;
+    early.delete(protocol);
+    if (early.size === 0) this.early = null;
     this.input(protocol, pkt, now, false);
   }
 }

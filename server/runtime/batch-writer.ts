@@ -1,7 +1,9 @@
-// Collects outgoing packets into one reusable slab and hands them to the kernel
-// in one batched system call per event-loop turn (sendmmsg for GRE, a write loop
-// for TUN). Packets queued during one turn go out together; a full batch is
-// flushed at once.
+// Collects outgoing packets into one reusable slab and hands them to the kernel in one
+// batched system call (sendmmsg for GRE, a write loop for TUN). The packet path flushes
+// at the end of each received batch it handled (so a reply never waits for the next
+// event-loop turn); anything queued outside a batch (timers, control messages) goes at
+// the end of the turn through setImmediate, and a full slab is flushed at once.
+// Per packet: no allocation (reserve() returns an offset into the slab).
 
 import { allocBatch, type OutBatch } from '../dataplane/native.js';
 
@@ -11,6 +13,7 @@ export class BatchWriter {
   readonly #batch: OutBatch;
   readonly #dst: Uint32Array;
   readonly #flush: FlushFn;
+  readonly #onImmediate = (): void => this.flush();
   #scheduled = false;
 
   constructor(capacity: number, stride: number, flush: FlushFn) {
@@ -23,23 +26,33 @@ export class BatchWriter {
     return this.#batch.stride;
   }
 
+  /** The slab reserve() offsets point into (the same Buffer for the writer's life). */
+  get slab(): Buffer {
+    return this.#batch.slab;
+  }
+
+  /** Packets queued and not yet flushed. */
+  get pending(): number {
+    return this.#batch.count;
+  }
+
   /**
-   * Reserves the next slot for a packet of `length` bytes to `destination`
-   * (IPv4, host order; ignored for TUN) and returns the slab and the slot's
-   * offset to write it at, or undefined when the packet cannot fit a slot.
+   * Reserves the next slot for a packet of `length` bytes to `destination` (IPv4, host
+   * order; ignored for TUN) and returns the offset in `slab` to write it at, or -1 when
+   * the packet cannot fit a slot.
    */
-  reserve(length: number, destination: number): { slab: Buffer; offset: number } | undefined {
+  reserve(length: number, destination: number): number {
     const b = this.#batch;
-    if (length > b.stride) return undefined;
+    if (length > b.stride) return -1;
     if (b.count === b.capacity) this.flush();
     const i = b.count++;
     b.lengths[i] = length;
     this.#dst[i] = destination;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(this.#onImmediate);
     }
-    return { slab: b.slab, offset: b.offsets[i]! };
+    return b.offsets[i]!;
   }
 
   /** Sends what is queued now. */
