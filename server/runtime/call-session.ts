@@ -4,68 +4,23 @@
 // the per-packet path is onGre() (from the GRE socket) and sendIp() (from TUN).
 
 import type { Logger } from 'pino';
-import type { AuthRequest, AuthResult, Authenticator } from '../../auth-plugins/types.js';
-import type { AccountingRecorder, SessionCounters, TerminateCause } from '../../accounting/record.js';
+import type { AuthRequest, AuthResult } from '../../auth-plugins/types.js';
+import type { SessionCounters, TerminateCause } from '../../accounting/record.js';
 import type { GrePacket } from '../gre/codec.js';
 import { GreWindow } from '../gre/window.js';
 import { ipv4FromString, ipv4ToString } from '../gre/ipv4.js';
-import type { IpPool, Lease } from '../ippool.js';
+import type { Lease } from '../ippool.js';
 import { PppSession } from '../ppp/session.js';
-import type { DownCause, NetworkUp, PppEvent, PppSessionOptions } from '../ppp/session-types.js';
+import type { DownCause, NetworkUp, PppEvent } from '../ppp/session-types.js';
 import { earliest, now, TimerSlot } from '../timers.js';
-import type { SessionRegistry } from './registry.js';
 import { explainDown, terminateCauseOf } from './causes.js';
 import { Channel, publish } from '../events.js';
-import { encryptionName, SessionAccounting } from './session-accounting.js';
+import { encryptionName, SessionAccounting, sessionInfoOf } from './session-accounting.js';
 import { SessionLimits } from './session-limits.js';
+import { AuthAttempt } from './session-auth.js';
+import type { CallDeps, CallParams, SessionState } from './call-types.js';
 
-/** Sends one GRE packet carrying `frame` (or an ack-only packet when frame is empty). */
-export interface GreTx {
-  send(dst: number, peerCallId: number, seq: number | undefined, ack: number | undefined, frame: Uint8Array): void;
-}
-
-/** Hands one IP packet to the kernel. */
-export interface TunTx {
-  write(packet: Uint8Array): void;
-}
-
-export interface CallDeps {
-  readonly log: Logger;
-  readonly chain: Authenticator;
-  readonly pool: IpPool;
-  readonly registry: SessionRegistry;
-  readonly gre: GreTx;
-  readonly tun: TunTx;
-  readonly ppp: Omit<PppSessionOptions, 'role' | 'credentials'>;
-  readonly dns: readonly string[];
-  readonly wins: readonly string[];
-  readonly nasIdentifier: string;
-  /** Config maxconnect / idle in seconds (0 = off); RADIUS attributes override. */
-  readonly maxConnect: number;
-  readonly idle: number;
-  /** Interim-Update period in seconds (0 = none) unless the auth reply gives one. */
-  readonly interimInterval: number;
-  readonly accounting?: AccountingRecorder | undefined;
-  readonly newSessionId: () => string;
-  /** The session ended: the control connection clears the call (CDN) unless it is already gone. */
-  readonly onEnded: (s: CallSession) => void;
-  /** Notified when the network comes up (single-session policy, hooks, metrics). */
-  readonly onUp?: (s: CallSession) => void;
-  /** Once the user is known: a reason to refuse the session (single-session policy), or undefined. */
-  readonly admit?: (s: CallSession) => string | undefined;
-}
-
-export interface CallParams {
-  readonly callId: number;
-  readonly peerCallId: number;
-  readonly peerIp: number;
-  readonly localAddress: string;
-  readonly peerWindow: number;
-  /** The pool address reserved when the call was accepted (PoPToP hands one out per call). */
-  readonly lease?: Lease | undefined;
-}
-
-export type SessionState = 'starting' | 'up' | 'ended';
+export type { CallDeps, CallParams, GreTx, SessionState, TunTx } from './call-types.js';
 
 export class CallSession {
   readonly callId: number;
@@ -76,7 +31,6 @@ export class CallSession {
   readonly sessionId: string;
   readonly createdAt = Date.now();
   readonly #createdMono = now();
-  #authStarted = 0;
   /** Every line carries sid, callId and peer; `user` is added once the user is known. */
   log: Logger;
   state: SessionState = 'starting';
@@ -101,7 +55,6 @@ export class CallSession {
   readonly #limits = new SessionLimits();
   #pendingLimits = { sessionTimeout: 0, idleTimeout: 0, interimInterval: 0 };
   readonly #acct: SessionAccounting;
-  #method: string | undefined;
   #greSeen = false;
 
   constructor(p: CallParams, deps: CallDeps) {
@@ -280,51 +233,21 @@ export class CallSession {
 
   #verify(peerName: string, credentials: AuthRequest['credentials']): void {
     this.peerName = peerName;
-    this.#authStarted = now();
-    this.#method = credentials.method;
-    const req: AuthRequest = {
-      peerName,
-      userName: peerName,
-      credentials,
-      peerAddress: this.peerAddress,
-      localAddress: this.localAddress,
-      callId: this.callId,
-      serverName: this.#deps.ppp.serverName ?? 'pptpd',
-    };
-    this.#deps.chain.authenticate(req).then(
-      (result) => this.#verdict(result),
+    const attempt = new AuthAttempt(this, this.#deps.ppp.serverName ?? 'pptpd', peerName, credentials);
+    this.#deps.chain.authenticate(attempt.request).then(
+      (result) => this.#verdict(attempt, result),
       (err: unknown) =>
-        this.#verdict({ verdict: 'reject', reason: `authentication error: ${(err as Error).message}`, plugin: 'chain' }),
+        this.#verdict(attempt, { verdict: 'reject', reason: `authentication error: ${(err as Error).message}`, plugin: 'chain' }),
     );
   }
 
-  #verdict(result: AuthResult): void {
+  #verdict(attempt: AuthAttempt, result: AuthResult): void {
     if (this.state === 'ended') return;
-    publish(Channel.auth, {
-      sessionId: this.sessionId,
-      peerName: this.peerName ?? '',
-      method: this.#method ?? 'unknown',
-      result: result.verdict,
-      plugin: result.plugin,
-      reason: result.verdict === 'reject' ? result.reason : undefined,
-      ms: now() - this.#authStarted,
-    });
-    if (result.verdict === 'reject') {
-      this.log.warn(
-        { user: this.peerName, method: this.#methodOf(), reason: result.reason, plugin: result.plugin },
-        `${METHOD_NAME[this.#method ?? ''] ?? 'authentication'} failed for ${this.peerName} from ${this.peerAddress}` +
-          `${result.mschapError ? ` (${result.mschapError})` : ''}: ${result.reason}`,
-      );
-    } else {
-      this.#authResult = result;
-    }
+    attempt.report(this, result, this.log);
+    if (result.verdict === 'accept') this.#authResult = result;
     const t = now();
     this.#ppp.handleAuthVerdict(result, t);
     this.#pump(t);
-  }
-
-  #methodOf(): string | undefined {
-    return this.#method;
   }
 
   #authenticated(e: Extract<PppEvent, { type: 'authenticated' }>, t: number): void {
@@ -376,25 +299,15 @@ export class CallSession {
       { user: this.userName, peerName: this.peerName, address: e.remote, local: e.local, method: this.authMethod, encryption: enc },
       `session up: ${this.peerName ?? this.userName} from ${this.peerAddress} got ${e.remote} (${this.authMethod}, ${enc})`,
     );
-    this.#acct.start({
-      sessionId: this.sessionId,
-      userName: this.userName ?? '',
-      peerName: this.peerName ?? this.userName ?? '',
-      nasIdentifier: this.#deps.nasIdentifier,
-      nasIpAddress: this.localAddress,
-      callId: this.callId,
-      line: `pptp${this.callId}`,
-      clientAddress: this.peerAddress,
-      serverAddress: this.localAddress,
-      framedIpAddress: e.remote,
-      localIpAddress: e.local,
-      startTime: this.upAt,
-      authMethod: this.authMethod ?? 'none',
-      encryption: enc,
-      ...(this.#authResult?.attributes.class ? { class: this.#authResult.attributes.class.map((c) => c.toString('hex')) } : {}),
-      ...(this.#limits.interimSeconds > 0 ? { acctInterimInterval: this.#limits.interimSeconds } : {}),
-      pid: process.pid,
-    });
+    this.#acct.start(
+      sessionInfoOf(this, {
+        nasIdentifier: this.#deps.nasIdentifier,
+        network: e,
+        encryption: enc,
+        class: this.#authResult?.attributes.class,
+        interimSeconds: this.#limits.interimSeconds,
+      }),
+    );
     publish(Channel.sessionUp, {
       sessionId: this.sessionId,
       userName: this.userName ?? '',
@@ -470,4 +383,3 @@ export class CallSession {
 
 const EMPTY = new Uint8Array(0);
 const NO_GRE_WARN_MS = 10_000;
-const METHOD_NAME: Readonly<Record<string, string>> = { 'mschap-v2': 'MS-CHAPv2', 'mschap-v1': 'MS-CHAPv1', 'chap-md5': 'CHAP-MD5', pap: 'PAP' };

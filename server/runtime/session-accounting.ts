@@ -11,6 +11,44 @@ export function encryptionName(mppe: CcpResult | null): string {
   return dir ? `MPPE-${dir.bits} ${dir.stateless ? 'stateless' : 'stateful'}` : 'none';
 }
 
+/** What a session is known by when it comes up. */
+export interface SessionFacts {
+  readonly sessionId: string;
+  readonly callId: number;
+  readonly peerAddress: string;
+  readonly localAddress: string;
+  readonly userName: string | undefined;
+  readonly peerName: string | undefined;
+  readonly authMethod: string | undefined;
+  readonly upAt: number | undefined;
+}
+
+/** The SessionInfo every sink receives, built once when IPCP opens. */
+export function sessionInfoOf(
+  s: SessionFacts,
+  x: { nasIdentifier: string; network: { remote: string; local: string }; encryption: string; class?: readonly Buffer[] | undefined; interimSeconds: number },
+): SessionInfo {
+  return {
+    sessionId: s.sessionId,
+    userName: s.userName ?? '',
+    peerName: s.peerName ?? s.userName ?? '',
+    nasIdentifier: x.nasIdentifier,
+    nasIpAddress: s.localAddress,
+    callId: s.callId,
+    line: `pptp${s.callId}`,
+    clientAddress: s.peerAddress,
+    serverAddress: s.localAddress,
+    framedIpAddress: x.network.remote,
+    localIpAddress: x.network.local,
+    startTime: s.upAt ?? Date.now(),
+    authMethod: s.authMethod ?? 'none',
+    encryption: x.encryption,
+    ...(x.class ? { class: x.class.map((c) => c.toString('hex')) } : {}),
+    ...(x.interimSeconds > 0 ? { acctInterimInterval: x.interimSeconds } : {}),
+    pid: process.pid,
+  };
+}
+
 export class SessionAccounting {
   #info: SessionInfo | undefined;
   #interimSeq = 0;
