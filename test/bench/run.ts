@@ -23,13 +23,14 @@ if (files.length === 0) {
   process.exitCode = 1;
 } else {
   console.log(
-    `node ${process.version}, OpenSSL ${process.versions.openssl}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'})`,
+    `node ${process.version}, OpenSSL ${process.versions.openssl}, ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
   );
   for (const f of files) {
     console.log(`\n=== ${f}`);
     const mod = (await import(pathToFileURL(path.join(dir, f)).href)) as BenchModule;
     const t0 = performance.now();
     await mod.run();
-    console.log(`(${f}: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    // The load average shows when other work shared the machine during the figures.
+    console.log(`(${f}: ${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')})`);
   }
 }

@@ -1,0 +1,115 @@
+// Full session setups per second: TCP connect → SCCRQ/SCCRP → OCRQ/OCRP → LCP →
+// MS-CHAPv2 → CCP (MPPE-128 stateless) → IPCP up, many at once, against one server
+// process (PptpServer, as `pptpd-ts serve` runs it) in its own namespace; the load is the
+// project's TypeScript client, SETUP_CLIENTS processes in their own namespaces (each one
+// shared ClientGre, SETUP_CONCURRENCY setups in flight per process). Bounded by
+// SETUP_COUNT sessions per client process and SETUP_SECONDS. Target: ≥ 2,000/s.
+// Measured twice: with the default accounting (SQLite journal, spool fdatasync'd per
+// record, on the disk under /tmp) and with both on tmpfs, where fdatasync costs nothing
+// (SETUP_VARIANTS=default runs only the first, SETUP_VARIANTS=tmpfs only the second).
+// Run alone: `npm run bench -- setup`.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { canUseNetns } from '../helpers/netns.js';
+import { dataplaneUnavailable } from '../../server/dataplane/native.js';
+import { BenchNet, type LineProc } from './lib/bench-net.js';
+import { limitsText, machineLimits, printLimits } from './lib/machine.js';
+
+export interface SetupResult {
+  label: string;
+  up: number;
+  failed: number;
+  perSecond: number;
+  serverCpuUsPerSetup: number;
+  p50Ms: number;
+  p99Ms: number;
+  clientCpuUsPerSetup: number;
+}
+
+const num = (v: unknown): number => Number(v ?? 0);
+
+export async function run(): Promise<SetupResult[] | undefined> {
+  const skip = canUseNetns() ?? dataplaneUnavailable();
+  if (skip) {
+    console.log(`setup.bench: skipped (${skip})`);
+    return undefined;
+  }
+  const m = await machineLimits();
+  printLimits(m);
+  const nClients = Number(process.env['SETUP_CLIENTS'] ?? 2);
+  const count = Number(process.env['SETUP_COUNT'] ?? 3000);
+  const concurrency = Number(process.env['SETUP_CONCURRENCY'] ?? 100);
+  const seconds = Number(process.env['SETUP_SECONDS'] ?? 60);
+  const net = new BenchNet({ clients: nClients, sourcesPerClient: 1 });
+  const shm = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'ptd-bench-'));
+  const which = process.env['SETUP_VARIANTS'] ?? 'both';
+  const variants: [string, Record<string, unknown>][] = [];
+  if (which !== 'tmpfs') variants.push(['default accounting: SQLite journal + fsync\'d spool', {}]);
+  if (which !== 'default') {
+    // tmpfs: fdatasync returns at once, so this shows what the setup path costs without the
+    // per-record disk flush (an upper bound for batching those flushes: group commit).
+    variants.push([
+      'spool + journal on tmpfs (no disk flush)',
+      { accounting: { spoolDir: path.join(shm, 'spool'), journal: { path: path.join(shm, 'journal.sqlite') } } },
+    ]);
+  }
+  const results: SetupResult[] = [];
+  try {
+    const clients: LineProc[] = [];
+    for (let i = 0; i < nClients; i++) clients.push(await net.startClient(i));
+    for (const [label, config] of variants) {
+      const server = await net.startServer(config);
+      // Warm-up (JIT, first-use allocations), then closed.
+      await Promise.all(clients.map((c) => c.cmd({ cmd: 'connect', n: 50, concurrency: 10, deadlineMs: 30_000 }, 60_000)));
+      await Promise.all(clients.map((c) => c.cmd({ cmd: 'close', concurrency: 50 }, 90_000)));
+      const s0 = await server.cmd('mark', 10_000);
+      const c0 = await Promise.all(clients.map((c) => c.cmd({ cmd: 'mark' }, 10_000)));
+      const rs = await Promise.all(
+        clients.map((c) => c.cmd({ cmd: 'connect', n: count, concurrency, deadlineMs: seconds * 1000, timeoutMs: 30_000 }, (seconds + 60) * 1000)),
+      );
+      const wall = Math.max(...rs.map((r) => num(r['wallMs'])));
+      const s1 = await server.cmd('mark', 10_000);
+      const c1 = await Promise.all(clients.map((c) => c.cmd({ cmd: 'mark' }, 10_000)));
+      const cpuOf = (a: Record<string, unknown>, b: Record<string, unknown>): number =>
+        num(b['cpuUserMs']) + num(b['cpuSystemMs']) - num(a['cpuUserMs']) - num(a['cpuSystemMs']);
+      const clientCpuMs = c1.reduce((acc, c, i) => acc + cpuOf(c0[i]!, c), 0);
+      const up = rs.reduce((a, r) => a + num(r['up']), 0);
+      const failed = rs.reduce((a, r) => a + num(r['failed']), 0);
+      const cpuMs = cpuOf(s0, s1);
+      const setup = rs.map((r) => r['setupMs'] as Record<string, number>);
+      const result: SetupResult = {
+        label,
+        up,
+        failed,
+        perSecond: wall > 0 ? (up * 1000) / wall : 0,
+        serverCpuUsPerSetup: up > 0 ? (cpuMs * 1000) / up : 0,
+        p50Ms: Math.max(...setup.map((x) => x['p50'] ?? 0)),
+        p99Ms: Math.max(...setup.map((x) => x['p99'] ?? 0)),
+        clientCpuUsPerSetup: up > 0 ? (clientCpuMs * 1000) / up : 0,
+      };
+      results.push(result);
+      const failures = rs.map((r) => r['failures']).filter((f) => f && Object.keys(f).length > 0);
+      console.log(
+        `setup.bench [${label}]: ${up} sessions up (MS-CHAPv2, MPPE-128 stateless, TCP to IPCP) in ${(wall / 1000).toFixed(2)} s = ` +
+          `${result.perSecond.toFixed(0)} setups/s (target ≥ 2,000/s), ${failed} failed; ` +
+          `${nClients} client processes × ${concurrency} in flight; setup time p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms; ` +
+          `server CPU ${result.serverCpuUsPerSetup.toFixed(0)} µs/setup → ${(1e6 / Math.max(1, result.serverCpuUsPerSetup)).toFixed(0)} setups/s per server core; ` +
+          `load generator CPU ${result.clientCpuUsPerSetup.toFixed(0)} µs/setup ${limitsText(m)}`,
+      );
+      if (failures.length) console.log(`  failures: ${JSON.stringify(failures)}`);
+      await Promise.all(clients.map((c) => c.cmd({ cmd: 'close', concurrency: 200 }, 120_000).catch(() => undefined)));
+      await server.stop();
+    }
+    await Promise.all(clients.map((c) => c.stop()));
+    return results;
+  } finally {
+    net.destroy();
+    rmSync(shm, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await run();
+}
