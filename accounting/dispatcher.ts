@@ -1,5 +1,6 @@
 // The AccountingRecorder the server runtime calls. record() appends the event to the spool
-// with fdatasync (durable before it returns), then hands it to one Lane per target; each
+// (a synchronous write: it survives a kill -9 once record() returns); once the spool's group
+// commit has fdatasync'ed it (power-loss durable), it goes to one Lane per target; each
 // lane delivers in session order with its own retries, and the event leaves the spool once
 // every target has acknowledged it. Targets are the local sinks and, with Redis, the
 // BullMQ forwarder (queue/bullmq.ts), whose workers then deliver to the shared sinks.
@@ -70,7 +71,10 @@ export class AccountingDispatcher implements AccountingRecorder {
     return d;
   }
 
-  /** Durable before it returns; delivered to every target afterwards. */
+  /**
+   * Written to the spool before it returns (survives a crash of the process); delivered to
+   * every target once the group commit has it on disk (survives a power cut), never before.
+   */
   record(event: AccountingEvent): void {
     if (this.#closed) {
       this.#log.error({ id: event.id }, 'accounting: record() after close, event not recorded');
@@ -89,7 +93,10 @@ export class AccountingDispatcher implements AccountingRecorder {
       this.#log.debug({ id: event.id }, 'accounting: event already pending, replay ignored');
       return;
     }
-    for (const name of entry.pending) this.#lanes.get(name)?.push(entry);
+    const e = entry;
+    this.#spool.afterDurable(() => {
+      for (const name of e.pending) this.#lanes.get(name)?.push(e);
+    });
   }
 
   /** Sessions the spool knows as open (Start recorded, Stop not). */
@@ -135,7 +142,8 @@ export class AccountingDispatcher implements AccountingRecorder {
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
-    const idle = Promise.all([...this.#lanes.values()].map((l) => l.whenIdle())).then(() => true);
+    // Records still waiting for their fdatasync are in no lane yet.
+    const idle = this.#spool.whenDurable().then(() => Promise.all([...this.#lanes.values()].map((l) => l.whenIdle()))).then(() => true);
     try {
       return await Promise.race([idle, timeout]);
     } finally {

@@ -2,8 +2,14 @@
 //
 // Rules of the file (`accounting.spool`, JSON lines, append-only between compactions):
 // - `{"k":"e","ev":EVENT,"to":[TARGET…],"prev":ID?}`: an event and the targets (sinks, or
-//   the shared queue) that still have to take it. Appended with fdatasync before
-//   `append()` returns: that is what makes `record()` durable.
+//   the shared queue) that still have to take it. `append()` write()s it before returning
+//   (in the page cache: survives a kill -9 of the process); the fdatasync that makes it
+//   survive a power cut is a group commit (below).
+// Group commit: at most one fdatasync in flight, run on the thread pool, covering every line
+// written before it started; it starts on the next setImmediate after an append, so all
+// appends of one event-loop turn share it. `afterDurable(fn)` runs `fn` once every line
+// written so far is on disk: the dispatcher hands an event to its sinks only then, so no sink
+// acknowledges (and no compaction drops) an event that a power cut could still lose.
 // - `{"k":"a","id":ID,"to":TARGET}`: TARGET acknowledged event ID. Written without fsync: a
 //   lost acknowledgement only means one more delivery, which every sink tolerates
 //   (AccountingSink contract: "must tolerate a replay of the same id").
@@ -49,8 +55,10 @@ export interface OpenSession {
 
 export interface SpoolOptions {
   readonly log?: Logger;
-  /** fdatasync each appended event (default true; false only for tests of other things). */
+  /** fdatasync appended events (group commit; default true; false only for tests of other things). */
   readonly fsync?: boolean;
+  /** The asynchronous fdatasync (default fs.fdatasync); tests inject one to count or delay calls. */
+  readonly fdatasync?: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void;
   /** Compact when fully acknowledged and the file is at least this big (default 256 KiB). */
   readonly compactMinBytes?: number;
 }
@@ -76,6 +84,16 @@ export class Spool {
   #bytes = 0;
   #compactedBytes = 0;
   #closed = false;
+  // Group commit state: lines are numbered by #written; #durable is the highest number known
+  // to be on disk. #syncFd is the fd of the fdatasync in flight (-1: none).
+  readonly #fdatasync: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void;
+  readonly #waiters: { seq: number; fn: () => void }[] = [];
+  #written = 0;
+  #durable = 0;
+  #syncFd = -1;
+  #syncScheduled = false;
+  #closeAfterSync = false;
+  #syncs = 0;
 
   private constructor(dir: string, opts: SpoolOptions) {
     this.dir = dir;
@@ -84,6 +102,7 @@ export class Spool {
     this.#fsync = opts.fsync ?? true;
     this.#compactMinBytes = opts.compactMinBytes ?? 256 * 1024;
     this.#fd = -1;
+    this.#fdatasync = opts.fdatasync ?? fs.fdatasync;
   }
 
   /** Opens (creating if needed) the spool in `dir`, replays it and takes the lock. */
@@ -119,9 +138,39 @@ export class Spool {
     return this.#bytes;
   }
 
+  /** fdatasync calls started so far (group commits; metrics and tests). */
+  get syncCount(): number {
+    return this.#syncs;
+  }
+
+  /** True when every appended line is known to be on disk. */
+  get durable(): boolean {
+    return this.#durable >= this.#written;
+  }
+
   /**
-   * Makes `event` durable for `targets` (write + fdatasync) and returns its entry, or
-   * undefined if an event with the same id is still pending (a replay by the caller).
+   * Runs `fn` once every line written so far is on disk: at once (synchronously) if it
+   * already is or fsync is off, otherwise after the group commit covering it. Callbacks run
+   * in the order they were registered. Never runs after close().
+   */
+  afterDurable(fn: () => void): void {
+    if (!this.#fsync || this.#durable >= this.#written) {
+      fn();
+      return;
+    }
+    this.#waiters.push({ seq: this.#written, fn });
+    this.#scheduleSync();
+  }
+
+  /** Resolves once every line written so far is on disk (or the spool is closed). */
+  whenDurable(): Promise<void> {
+    return new Promise((resolve) => (this.#closed ? resolve() : this.afterDurable(resolve)));
+  }
+
+  /**
+   * Writes `event` for `targets` (a synchronous write(); the fdatasync follows as a group
+   * commit, see afterDurable) and returns its entry, or undefined if an event with the same
+   * id is still pending (a replay by the caller).
    */
   append(event: AccountingEvent, targets: readonly string[]): SpoolEntry | undefined {
     this.#assertOpen();
@@ -130,7 +179,10 @@ export class Spool {
     const prev = s ? this.#open.get(s.sessionId)?.lastEventId : undefined;
     const line: Line = prev === undefined ? { k: 'e', ev: event, to: [...targets] } : { k: 'e', ev: event, to: [...targets], prev };
     this.#write(JSON.stringify(line) + '\n');
-    if (this.#fsync) fs.fdatasyncSync(this.#fd);
+    if (this.#fsync) {
+      this.#written++;
+      this.#scheduleSync();
+    }
     return this.#apply(line);
   }
 
@@ -173,21 +225,87 @@ export class Spool {
     } finally {
       fs.closeSync(fd);
     }
-    if (this.#fd >= 0) fs.closeSync(this.#fd);
+    this.#closeFd();
     fs.renameSync(tmp, this.#file);
     fsyncDir(this.dir);
     this.#fd = fs.openSync(this.#file, 'a', 0o640);
     this.#bytes = Buffer.byteLength(out);
     this.#compactedBytes = this.#bytes;
+    // The new file holds every pending event and was fsynced: all written so far is on disk.
+    // Waiters are released on the next turn, not inside compact() (it runs inside ack()).
+    this.#durable = this.#written;
+    if (this.#waiters.length > 0) setImmediate(() => this.#markDurable(0));
   }
 
   /** Closes the file and releases the lock. Pending events stay on disk for the next start. */
   close(): void {
     if (this.#closed) return;
+    // A clean shutdown leaves nothing to a later power cut: one last synchronous flush.
+    if (this.#fsync && this.#fd >= 0 && this.#durable < this.#written) {
+      try {
+        fs.fdatasyncSync(this.#fd);
+      } catch (err) {
+        this.#log.error({ err, file: this.#file }, 'accounting spool: final fdatasync failed');
+      }
+    }
     this.#closed = true;
-    if (this.#fd >= 0) fs.closeSync(this.#fd);
+    this.#waiters.length = 0; // nobody delivers any more; the events stay in the file
+    this.#closeFd();
     this.#fd = -1;
     releaseLock(this.dir);
+  }
+
+  /** Closes the current fd, or leaves that to the fdatasync still running on it. */
+  #closeFd(): void {
+    if (this.#fd < 0) return;
+    if (this.#fd === this.#syncFd) this.#closeAfterSync = true;
+    else fs.closeSync(this.#fd);
+  }
+
+  #scheduleSync(): void {
+    if (this.#syncScheduled || this.#syncFd >= 0 || this.#closed) return;
+    this.#syncScheduled = true;
+    // Deferred to the end of this event-loop turn so every append of the turn shares it.
+    setImmediate(() => {
+      this.#syncScheduled = false;
+      this.#startSync();
+    });
+  }
+
+  #startSync(): void {
+    if (this.#closed || this.#syncFd >= 0 || this.#durable >= this.#written) return;
+    const fd = this.#fd;
+    const upTo = this.#written; // everything written before this call is covered
+    this.#syncFd = fd;
+    this.#syncs++;
+    this.#fdatasync(fd, (err) => {
+      this.#syncFd = -1;
+      if (this.#closeAfterSync) {
+        this.#closeAfterSync = false;
+        fs.close(fd, () => undefined);
+      }
+      if (err) {
+        // Same policy as a failing write: deliver anyway rather than hold records forever.
+        this.#log.error({ err, file: this.#file }, 'accounting spool: fdatasync failed, delivering without power-loss durability');
+      }
+      if (this.#closed) return;
+      this.#markDurable(upTo);
+      if (this.#durable < this.#written) this.#scheduleSync();
+    });
+  }
+
+  #markDurable(upTo: number): void {
+    if (upTo > this.#durable) this.#durable = upTo;
+    let n = 0;
+    while (n < this.#waiters.length && this.#waiters[n]!.seq <= this.#durable) n++;
+    if (n === 0) return;
+    for (const w of this.#waiters.splice(0, n)) {
+      try {
+        w.fn();
+      } catch (err) {
+        this.#log.error({ err }, 'accounting spool: afterDurable callback failed');
+      }
+    }
   }
 
   #assertOpen(): void {

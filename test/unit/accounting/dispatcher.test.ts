@@ -216,3 +216,37 @@ test('nextInterimAt stays on the session grid, with the RFC 2869 60 s floor', ()
   assert.equal(nextInterimAt(start, start, undefined), undefined);
   assert.equal(nextInterimAt(start, start - 5000, 60), start + 60_000, 'clock before start');
 });
+
+test('group commit: a record reaches no sink before the fdatasync covering it completed; one fdatasync per turn', async () => {
+  const dir = tmp();
+  const sink = new MemorySink('journal');
+  const held: (() => void)[] = [];
+  let calls = 0;
+  const d = AccountingDispatcher.open({
+    spoolDir: dir,
+    targets: [sink],
+    heartbeatMs: 0,
+    lane: { backoff: FAST },
+    spool: {
+      fdatasync: (fd, cb) => {
+        calls++;
+        held.push(() => fs.fdatasync(fd, cb));
+      },
+    },
+  });
+  const evs = Array.from({ length: 25 }, (_, i) => lifecycle(500 + i)).flatMap((l) => [l[0]!, l[2]!]);
+  for (const ev of evs) d.record(ev); // one event-loop turn
+  const text = fs.readFileSync(path.join(dir, SPOOL_FILE), 'utf8');
+  for (const ev of evs) assert.ok(text.includes(ev.id), 'written before record() returned');
+  await until(() => calls === 1);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(calls, 1, '50 records, one fdatasync');
+  assert.equal(sink.attempts.length, 0, 'not delivered while the fdatasync is in flight');
+  assert.equal(d.pending(), evs.length, 'nothing acknowledged, nothing compacted away');
+  for (const f of held.splice(0)) f();
+  assert.equal(await d.whenIdle(2000), true);
+  assert.deepEqual(sink.ids().sort(), evs.map((e) => e.id).sort());
+  assert.equal(d.pending(), 0);
+  assert.equal(calls, 1);
+  await d.close();
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LOCK_FILE, Spool, SPOOL_FILE } from '../../../../accounting/queue/spool.js';
-import { lifecycle, session, tempDir } from './fakes.js';
+import { lifecycle, session, tempDir, until } from './fakes.js';
 import { pino } from 'pino';
 
 function tmp(): string {
@@ -138,4 +138,83 @@ test('an Interim-Update alone marks a session open (so a crash closes it)', () =
   s.append(interim!, ['r']);
   assert.deepEqual(s.openSessions().map((o) => o.session.sessionId), [session(7).sessionId]);
   s.close();
+});
+
+/** An fdatasync that only counts and parks its callbacks until the test releases them. */
+function heldSync(): { fn: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => void; calls: number; release(): void } {
+  const held: (() => void)[] = [];
+  const h = {
+    calls: 0,
+    fn: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void => {
+      h.calls++;
+      held.push(() => fs.fdatasync(fd, cb));
+    },
+    release: (): void => {
+      for (const f of held.splice(0)) f();
+    },
+  };
+  return h;
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test('group commit: appends of one event-loop turn share one fdatasync, written (not yet durable) at once', async () => {
+  const dir = tmp();
+  const sync = heldSync();
+  const s = Spool.open(dir, { fdatasync: sync.fn });
+  const events = Array.from({ length: 40 }, (_, i) => lifecycle(100 + i)[0]!);
+  const order: string[] = [];
+  for (const ev of events) {
+    s.append(ev, ['radius']);
+    s.afterDurable(() => order.push(ev.id));
+  }
+  // write() happened synchronously: a kill -9 now would lose nothing.
+  const text = fs.readFileSync(path.join(dir, SPOOL_FILE), 'utf8');
+  for (const ev of events) assert.ok(text.includes(ev.id));
+  assert.equal(s.durable, false);
+  assert.equal(sync.calls, 0, 'the fdatasync starts at the end of the turn, not per append');
+  await turn();
+  assert.equal(sync.calls, 1, 'one fdatasync for the 40 appends of the turn');
+  // More appends while that fdatasync is in flight wait for the next one (at most one in flight).
+  const late = lifecycle(200)[0]!;
+  s.append(late, ['radius']);
+  s.afterDurable(() => order.push(late.id));
+  await turn();
+  await turn();
+  assert.equal(sync.calls, 1, 'no second fdatasync while one is in flight');
+  assert.deepEqual(order, [], 'nothing reported durable before its fdatasync completed');
+  sync.release();
+  await until(() => order.length === 40);
+  assert.deepEqual(order, events.map((e) => e.id), 'in append order, the late one not covered');
+  await until(() => sync.calls === 2);
+  sync.release();
+  await until(() => order.length === 41);
+  assert.equal(order[40], late.id);
+  assert.equal(s.durable, true);
+  let now = false;
+  s.afterDurable(() => (now = true));
+  assert.equal(now, true, 'nothing pending: runs at once');
+  s.close();
+});
+
+test('group commit: compaction during an fdatasync makes everything durable; close flushes what is left', async () => {
+  const dir = tmp();
+  const sync = heldSync();
+  const s = Spool.open(dir, { fdatasync: sync.fn });
+  const [start, , stop] = lifecycle(300);
+  s.append(start!, ['a']);
+  let durable = false;
+  s.afterDurable(() => (durable = true));
+  await turn();
+  assert.equal(sync.calls, 1);
+  s.compact(); // fsyncs the new file: the pending Start is on disk through it
+  assert.equal(s.durable, true);
+  await until(() => durable);
+  sync.release(); // the old fd's fdatasync completes after the rename, and closes that fd
+  s.append(stop!, ['a']);
+  assert.equal(s.durable, false);
+  s.close(); // a synchronous fdatasync, no waiting for the group commit
+  const again = Spool.open(dir);
+  assert.deepEqual(again.pending().map((e) => e.event.id), [start!.id, stop!.id]);
+  again.close();
 });
