@@ -4,8 +4,8 @@
 // (RFC 3078 §8.2).
 import type { DecodeError } from '../../errors.js';
 import type { CpEvent } from '../fsm/automaton.js';
-import { encodeCp } from '../fsm/cp-codec.js';
-import { Negotiator } from '../fsm/negotiator.js';
+import { type CpPacket, encodeCp } from '../fsm/cp-codec.js';
+import { type CpHooks, Negotiator } from '../fsm/negotiator.js';
 import type { RestartConfig } from '../fsm/restart.js';
 import { CpCode } from '../protocols.js';
 import { type MppeCcpPolicy, type MppeDirection, mppeOptionHandler, MppeOptionState } from './mppe-option.js';
@@ -44,35 +44,34 @@ export class Ccp {
       name: 'ccp',
       handlers: [mppeOptionHandler(policy, this.mppe)],
       restart,
-      hooks: {
-        send: (p) => hooks.send(p),
-        up: (now) => hooks.up({ send: this.mppe.send, recv: this.mppe.recv }, now),
-        down: (now) => {
-          this.resetSentAt = null;
-          hooks.down(now);
-        },
-        finished: (now, ev) => hooks.finished(now, ev),
-        extcode: (pkt, now) => {
-          if (pkt.code === CpCode.ResetRequest) {
-            if (this.fsm.isOpened) {
-              hooks.resetRequested(now);
-              // RFC 1962 §2: Reset-Ack carries the Identifier of the Reset-Request.
-              hooks.send(encodeCp(CpCode.ResetAck, pkt.identifier, pkt.data));
-            }
-            return true;
-          }
-          if (pkt.code === CpCode.ResetAck) {
-            if (this.resetSentAt !== null) {
-              this.resetSentAt = null;
-              hooks.resetAcked?.(now);
-            }
-            return true;
-          }
-          return false;
-        },
-        notice: (m) => hooks.notice?.(m),
-      },
+      hooks: new CcpCpHooks(this, hooks),
     });
+  }
+
+  /** tld: a Reset-Request still outstanding is forgotten. @internal (CcpCpHooks) */
+  lowerDown(): void {
+    this.resetSentAt = null;
+  }
+
+  /** Codes 14/15 (RFC 1962 §2); false for any other code (Code-Reject). @internal (CcpCpHooks) */
+  receiveExtended(pkt: CpPacket, now: number): boolean {
+    const hooks = this.hooks;
+    if (pkt.code === CpCode.ResetRequest) {
+      if (this.fsm.isOpened) {
+        hooks.resetRequested(now);
+        // RFC 1962 §2: Reset-Ack carries the Identifier of the Reset-Request.
+        hooks.send(encodeCp(CpCode.ResetAck, pkt.identifier, pkt.data));
+      }
+      return true;
+    }
+    if (pkt.code === CpCode.ResetAck) {
+      if (this.resetSentAt !== null) {
+        this.resetSentAt = null;
+        hooks.resetAcked?.(now);
+      }
+      return true;
+    }
+    return false;
   }
 
   input(payload: Buffer, now: number): DecodeError | null {
@@ -89,5 +88,32 @@ export class Ccp {
     this.resetSentAt = now;
     this.hooks.send(encodeCp(CpCode.ResetRequest, this.fsm.allocateId()));
     return true;
+  }
+}
+
+/** The automaton's hooks as one object with prototype methods (no closures per session). */
+class CcpCpHooks implements CpHooks {
+  constructor(
+    private readonly ccp: Ccp,
+    private readonly hooks: CcpHooks,
+  ) {}
+  send(p: Buffer): void {
+    this.hooks.send(p);
+  }
+  up(now: number): void {
+    this.hooks.up({ send: this.ccp.mppe.send, recv: this.ccp.mppe.recv }, now);
+  }
+  down(now: number): void {
+    this.ccp.lowerDown();
+    this.hooks.down(now);
+  }
+  finished(now: number, ev: CpEvent): void {
+    this.hooks.finished(now, ev);
+  }
+  extcode(pkt: CpPacket, now: number): boolean {
+    return this.ccp.receiveExtended(pkt, now);
+  }
+  notice(m: string): void {
+    this.hooks.notice?.(m);
   }
 }

@@ -88,69 +88,82 @@ export class MppeOptionState {
   refused: string | null = null;
 }
 
-export function mppeOptionHandler(policy: MppeCcpPolicy, st: MppeOptionState): OptionHandler {
-  const u32 = (d: Buffer): number | null => (d.length === 4 ? d.readUInt32BE(0) : null);
-  return {
-    type: CCP_OPTION_MPPE,
-    name: 'MPPE',
-    resetLocal: () => {
-      const best = strongestAllowed(policy);
-      st.target = best === null ? null : { bits: best, stateless: policy.stateful !== 'prefer' };
-      st.recv = null;
-      st.naggedStateful = false;
-      st.refused = null;
-    },
-    resetPeer: () => {
-      st.send = null;
-    },
-    request: () => (st.target ? encodeMppe(st.target) : null),
-    check: (data): OptionVerdict => {
-      const v = u32(data);
-      if (v === null || policy.bits.length === 0) return REJECT;
-      const offered = strengthsOf(v).filter((s) => policy.bits.includes(s));
-      // Keep both directions at one strength when the peer offers ours (symmetry, as pppd).
-      const mine = st.target?.bits;
-      const bits = mine !== undefined && offered.includes(mine) ? mine : (strongestAllowed(policy, offered) ?? mine ?? strongestAllowed(policy));
-      if (bits === null || bits === undefined) return REJECT;
-      const peerStateless = (v & MppeBit.H) !== 0;
-      let stateless: boolean;
-      if (policy.stateful === 'deny') stateless = true;
-      else if (policy.stateful === 'prefer' && peerStateless && !st.naggedStateful) {
-        st.naggedStateful = true;
-        stateless = false;
-      } else stateless = peerStateless;
-      const want: MppeDirection = { bits, stateless };
-      // Our own request follows the strength we settle on, until the peer has Acked it.
-      if (st.target && st.recv === null && offered.length > 0) st.target = { ...st.target, bits };
-      const wantBuf = encodeMppe(want);
-      if (wantBuf.equals(data)) {
-        st.send = want;
-        return ACK;
-      }
-      return nak(wantBuf); // drops C (MPPC), D and unknown bits, keeps a single strength
-    },
-    acked: (data) => {
-      const v = u32(data);
-      st.recv = v === null ? null : decodeSingle(v);
-    },
-    naked: (data) => {
-      const v = u32(data);
-      if (v === null || !st.target) return;
-      const bits = strongestAllowed(policy, strengthsOf(v));
-      const stateless = (v & MppeBit.H) !== 0;
-      if (bits === null) {
-        st.target = null;
-        st.refused = 'peer suggested only MPPE strengths we do not allow';
-      } else if (!stateless && policy.stateful === 'deny') {
-        st.target = null;
-        st.refused = 'peer wants stateful MPPE but stateful mode is denied';
-      } else {
-        st.target = { bits, stateless };
-      }
-    },
-    rejected: () => {
+const u32 = (d: Buffer): number | null => (d.length === 4 ? d.readUInt32BE(0) : null);
+
+/** A class rather than closures: its methods cost nothing per session (lcp/options.ts note). */
+class MppeOptionHandler implements OptionHandler {
+  readonly type = CCP_OPTION_MPPE;
+  readonly name = 'MPPE';
+  constructor(
+    private readonly policy: MppeCcpPolicy,
+    private readonly st: MppeOptionState,
+  ) {}
+  resetLocal(): void {
+    const st = this.st;
+    const best = strongestAllowed(this.policy);
+    st.target = best === null ? null : { bits: best, stateless: this.policy.stateful !== 'prefer' };
+    st.recv = null;
+    st.naggedStateful = false;
+    st.refused = null;
+  }
+  resetPeer(): void {
+    this.st.send = null;
+  }
+  request(): Buffer | null {
+    return this.st.target ? encodeMppe(this.st.target) : null;
+  }
+  check(data: Buffer): OptionVerdict {
+    const { policy, st } = this;
+    const v = u32(data);
+    if (v === null || policy.bits.length === 0) return REJECT;
+    const offered = strengthsOf(v).filter((s) => policy.bits.includes(s));
+    // Keep both directions at one strength when the peer offers ours (symmetry, as pppd).
+    const mine = st.target?.bits;
+    const bits = mine !== undefined && offered.includes(mine) ? mine : (strongestAllowed(policy, offered) ?? mine ?? strongestAllowed(policy));
+    if (bits === null || bits === undefined) return REJECT;
+    const peerStateless = (v & MppeBit.H) !== 0;
+    let stateless: boolean;
+    if (policy.stateful === 'deny') stateless = true;
+    else if (policy.stateful === 'prefer' && peerStateless && !st.naggedStateful) {
+      st.naggedStateful = true;
+      stateless = false;
+    } else stateless = peerStateless;
+    const want: MppeDirection = { bits, stateless };
+    // Our own request follows the strength we settle on, until the peer has Acked it.
+    if (st.target && st.recv === null && offered.length > 0) st.target = { ...st.target, bits };
+    const wantBuf = encodeMppe(want);
+    if (wantBuf.equals(data)) {
+      st.send = want;
+      return ACK;
+    }
+    return nak(wantBuf); // drops C (MPPC), D and unknown bits, keeps a single strength
+  }
+  acked(data: Buffer): void {
+    const v = u32(data);
+    this.st.recv = v === null ? null : decodeSingle(v);
+  }
+  naked(data: Buffer): void {
+    const { policy, st } = this;
+    const v = u32(data);
+    if (v === null || !st.target) return;
+    const bits = strongestAllowed(policy, strengthsOf(v));
+    const stateless = (v & MppeBit.H) !== 0;
+    if (bits === null) {
       st.target = null;
-      st.refused = 'peer rejected the MPPE option';
-    },
-  };
+      st.refused = 'peer suggested only MPPE strengths we do not allow';
+    } else if (!stateless && policy.stateful === 'deny') {
+      st.target = null;
+      st.refused = 'peer wants stateful MPPE but stateful mode is denied';
+    } else {
+      st.target = { bits, stateless };
+    }
+  }
+  rejected(): void {
+    this.st.target = null;
+    this.st.refused = 'peer rejected the MPPE option';
+  }
+}
+
+export function mppeOptionHandler(policy: MppeCcpPolicy, st: MppeOptionState): OptionHandler {
+  return new MppeOptionHandler(policy, st);
 }

@@ -78,18 +78,21 @@ export interface NegotiatorOptions {
 }
 
 type Reply = { code: number; data: Buffer };
+// Shared, never written: every negotiator starts with these instead of its own copies.
+const NO_OPTIONS: Buffer = Buffer.alloc(0);
+const NO_CODES: readonly number[] = [];
 
 export class Negotiator {
   state: CpState = CpState.Initial;
   readonly restart: RestartState;
-  private readonly handlers: Map<number, OptionHandler>;
+  // Lists searched linearly (≤ 6 entries): a Map/Set costs ~200 bytes per negotiator.
   private readonly ordered: readonly OptionHandler[];
-  private readonly rxr: ReadonlySet<number>;
+  private readonly rxr: readonly number[];
   private readonly hooks: CpHooks;
   readonly name: string;
   /** Identifier of our last Configure-Request and its options field (for the Ack check). */
   private reqId = -1;
-  private reqOptions: Buffer = Buffer.alloc(0);
+  private reqOptions: Buffer = NO_OPTIONS;
   /** A reply to reqId was already taken: later ones are duplicates (RFC 1661 §4.3 RCA note). */
   private reqAnswered = true;
   private nextId = 0;
@@ -104,10 +107,14 @@ export class Negotiator {
   constructor(opts: NegotiatorOptions) {
     this.name = opts.name;
     this.ordered = opts.handlers;
-    this.handlers = new Map(opts.handlers.map((h) => [h.type, h]));
     this.restart = new RestartState(opts.restart);
-    this.rxr = new Set(opts.rxrCodes ?? []);
+    this.rxr = opts.rxrCodes ?? NO_CODES;
     this.hooks = opts.hooks;
+  }
+
+  private handler(type: number): OptionHandler | undefined {
+    for (const h of this.ordered) if (h.type === type) return h;
+    return undefined;
   }
 
   /** Next Restart timer deadline, or null. */
@@ -211,7 +218,7 @@ export class Negotiator {
         return null;
       }
       default:
-        if (this.rxr.has(pkt.code)) {
+        if (this.rxr.includes(pkt.code)) {
           this.fire(CpEvent.Rxr, now);
           return null;
         }
@@ -244,7 +251,7 @@ export class Negotiator {
     this.reqAnswered = true;
     const opts = decodeOptions(pkt.data, this.name);
     if (!Array.isArray(opts)) return;
-    for (const o of opts) this.handlers.get(o.type)?.acked?.(o.data);
+    for (const o of opts) this.handler(o.type)?.acked?.(o.data);
   }
 
   private rejectIsSubset(opts: readonly CpOption[]): boolean {
@@ -255,7 +262,7 @@ export class Negotiator {
 
   private applyNakOrReject(code: number, opts: readonly CpOption[]): void {
     for (const o of opts) {
-      const h = this.handlers.get(o.type);
+      const h = this.handler(o.type);
       if (!h) continue;
       if (code === CpCode.ConfigureReject) h.rejected?.();
       else h.naked?.(o.data);
@@ -285,7 +292,7 @@ export class Negotiator {
     const seen = new Set<number>();
     for (const o of opts) {
       seen.add(o.type);
-      const h = this.handlers.get(o.type);
+      const h = this.handler(o.type);
       const v = h?.check ? h.check(o.data) : REJECT;
       if (v.kind === 'reject') rejects.push(o);
       else if (v.kind === 'nak') naks.push({ type: o.type, data: v.data });

@@ -3,7 +3,7 @@
 // setNetwork() for the server role); this module never picks an address itself.
 import type { DecodeError } from '../../errors.js';
 import type { CpEvent } from '../fsm/automaton.js';
-import { Negotiator } from '../fsm/negotiator.js';
+import { type CpHooks, Negotiator } from '../fsm/negotiator.js';
 import type { RestartConfig } from '../fsm/restart.js';
 import { formatIPv4, ipcpOptionHandlers, type IpcpPlan, IpcpOptionState } from './options.js';
 
@@ -35,13 +35,7 @@ export class Ipcp {
       name: 'ipcp',
       handlers: ipcpOptionHandlers(plan, this.state),
       restart,
-      hooks: {
-        send: (p) => hooks.send(p),
-        up: (now) => hooks.up(this.result(), now),
-        down: (now) => hooks.down(now),
-        finished: (now, ev) => hooks.finished(now, ev),
-        notice: (m) => hooks.notice?.(m),
-      },
+      hooks: new IpcpCpHooks(this, hooks),
     });
   }
 
@@ -57,5 +51,28 @@ export class Ipcp {
       dns: list(this.state.dns),
       wins: list(this.state.wins),
     };
+  }
+}
+
+/** The automaton's hooks as one object with prototype methods (no closures per session). */
+class IpcpCpHooks implements CpHooks {
+  constructor(
+    private readonly ipcp: Ipcp,
+    private readonly hooks: IpcpHooks,
+  ) {}
+  send(p: Buffer): void {
+    this.hooks.send(p);
+  }
+  up(now: number): void {
+    this.hooks.up(this.ipcp.result(), now);
+  }
+  down(now: number): void {
+    this.hooks.down(now);
+  }
+  finished(now: number, ev: CpEvent): void {
+    this.hooks.finished(now, ev);
+  }
+  notice(m: string): void {
+    this.hooks.notice?.(m);
   }
 }

@@ -70,96 +70,113 @@ export class IpcpOptionState {
   readonly rejected = new Set<number>();
 }
 
-function ipAddressHandler(plan: IpcpPlan, st: IpcpOptionState): OptionHandler {
-  const server = plan.role === 'server';
-  return {
-    type: IpcpOption.IPAddress,
-    name: 'IP-Address',
-    resetLocal: () => {
-      st.rejected.delete(IpcpOption.IPAddress);
-      st.local = plan.local;
-      if (server) st.remote = plan.remote;
-    },
-    resetPeer: () => {
-      if (!server) st.remote = 0;
-    },
-    request: () => (st.rejected.has(IpcpOption.IPAddress) ? null : addr(st.local)),
-    check: (data): OptionVerdict => {
-      const v = read(data);
-      if (v === null) return REJECT;
-      if (server) {
-        // RFC 1332 §3.3: Nak 0.0.0.0 (or any other address) with the one we assigned.
-        if (v === plan.remote) return ACK;
-        return nak(addr(plan.remote));
-      }
-      if (v === 0) return REJECT; // the server must know its own address
-      st.remote = v;
-      return ACK;
-    },
-    missing: () => (server ? addr(plan.remote) : null),
-    acked: (data) => {
-      const v = read(data);
-      if (v !== null) st.local = v;
-    },
-    naked: (data) => {
-      const v = read(data);
-      // Client: the server's suggestion is our address. Server: our address is not negotiable.
-      if (!server && v !== null && v !== 0) st.local = v;
-    },
-    rejected: () => {
-      st.rejected.add(IpcpOption.IPAddress);
-    },
-  };
+// Classes rather than object literals of closures: methods on a prototype cost nothing
+// per session (see the note in lcp/options.ts).
+class IpAddressHandler implements OptionHandler {
+  readonly type = IpcpOption.IPAddress;
+  readonly name = 'IP-Address';
+  private readonly server: boolean;
+  constructor(
+    private readonly plan: IpcpPlan,
+    private readonly st: IpcpOptionState,
+  ) {
+    this.server = plan.role === 'server';
+  }
+  resetLocal(): void {
+    this.st.rejected.delete(IpcpOption.IPAddress);
+    this.st.local = this.plan.local;
+    if (this.server) this.st.remote = this.plan.remote;
+  }
+  resetPeer(): void {
+    if (!this.server) this.st.remote = 0;
+  }
+  request(): Buffer | null {
+    return this.st.rejected.has(IpcpOption.IPAddress) ? null : addr(this.st.local);
+  }
+  check(data: Buffer): OptionVerdict {
+    const v = read(data);
+    if (v === null) return REJECT;
+    if (this.server) {
+      // RFC 1332 §3.3: Nak 0.0.0.0 (or any other address) with the one we assigned.
+      if (v === this.plan.remote) return ACK;
+      return nak(addr(this.plan.remote));
+    }
+    if (v === 0) return REJECT; // the server must know its own address
+    this.st.remote = v;
+    return ACK;
+  }
+  missing(): Buffer | null {
+    return this.server ? addr(this.plan.remote) : null;
+  }
+  acked(data: Buffer): void {
+    const v = read(data);
+    if (v !== null) this.st.local = v;
+  }
+  naked(data: Buffer): void {
+    const v = read(data);
+    // Client: the server's suggestion is our address. Server: our address is not negotiable.
+    if (!this.server && v !== null && v !== 0) this.st.local = v;
+  }
+  rejected(): void {
+    this.st.rejected.add(IpcpOption.IPAddress);
+  }
 }
 
 /** RFC 1877 §1.1-1.4: one handler per name-server option. */
-function nameServerHandler(
-  type: 129 | 130 | 131 | 132,
-  name: string,
-  plan: IpcpPlan,
-  st: IpcpOptionState,
-): OptionHandler {
-  const isDns = type === IpcpOption.PrimaryDNS || type === IpcpOption.SecondaryDNS;
-  const slot = type === IpcpOption.PrimaryDNS || type === IpcpOption.PrimaryNBNS ? 0 : 1;
-  const planned = (): number => (isDns ? plan.dns : plan.wins)[slot];
-  const agreed = (): [number, number] => (isDns ? st.dns : st.wins);
-  const wanted = plan.role === 'client' && (isDns ? plan.requestDns : plan.requestWins);
-  return {
-    type,
-    name,
-    resetLocal: () => {
-      st.rejected.delete(type);
-      agreed()[slot] = plan.role === 'server' ? planned() : 0;
-    },
-    request: () => (wanted && !st.rejected.has(type) ? addr(agreed()[slot]) : null),
-    check: (data): OptionVerdict => {
-      const v = read(data);
-      if (v === null || plan.role === 'client') return REJECT;
-      const c = planned();
-      if (c === 0) return REJECT;
-      return v === c ? ACK : nak(addr(c));
-    },
-    acked: (data) => {
-      const v = read(data);
-      if (v !== null) agreed()[slot] = v;
-    },
-    naked: (data) => {
-      const v = read(data);
-      if (v !== null) agreed()[slot] = v;
-    },
-    rejected: () => {
-      st.rejected.add(type);
-      agreed()[slot] = 0;
-    },
-  };
+class NameServerHandler implements OptionHandler {
+  private readonly isDns: boolean;
+  private readonly slot: 0 | 1;
+  private readonly wanted: boolean;
+  constructor(
+    readonly type: 129 | 130 | 131 | 132,
+    readonly name: string,
+    private readonly plan: IpcpPlan,
+    private readonly st: IpcpOptionState,
+  ) {
+    this.isDns = type === IpcpOption.PrimaryDNS || type === IpcpOption.SecondaryDNS;
+    this.slot = type === IpcpOption.PrimaryDNS || type === IpcpOption.PrimaryNBNS ? 0 : 1;
+    this.wanted = plan.role === 'client' && (this.isDns ? plan.requestDns : plan.requestWins);
+  }
+  private planned(): number {
+    return (this.isDns ? this.plan.dns : this.plan.wins)[this.slot];
+  }
+  private agreed(): [number, number] {
+    return this.isDns ? this.st.dns : this.st.wins;
+  }
+  resetLocal(): void {
+    this.st.rejected.delete(this.type);
+    this.agreed()[this.slot] = this.plan.role === 'server' ? this.planned() : 0;
+  }
+  request(): Buffer | null {
+    return this.wanted && !this.st.rejected.has(this.type) ? addr(this.agreed()[this.slot]) : null;
+  }
+  check(data: Buffer): OptionVerdict {
+    const v = read(data);
+    if (v === null || this.plan.role === 'client') return REJECT;
+    const c = this.planned();
+    if (c === 0) return REJECT;
+    return v === c ? ACK : nak(addr(c));
+  }
+  acked(data: Buffer): void {
+    const v = read(data);
+    if (v !== null) this.agreed()[this.slot] = v;
+  }
+  naked(data: Buffer): void {
+    const v = read(data);
+    if (v !== null) this.agreed()[this.slot] = v;
+  }
+  rejected(): void {
+    this.st.rejected.add(this.type);
+    this.agreed()[this.slot] = 0;
+  }
 }
 
 export function ipcpOptionHandlers(plan: IpcpPlan, st: IpcpOptionState): OptionHandler[] {
   return [
-    ipAddressHandler(plan, st),
-    nameServerHandler(IpcpOption.PrimaryDNS, 'Primary-DNS', plan, st),
-    nameServerHandler(IpcpOption.PrimaryNBNS, 'Primary-NBNS', plan, st),
-    nameServerHandler(IpcpOption.SecondaryDNS, 'Secondary-DNS', plan, st),
-    nameServerHandler(IpcpOption.SecondaryNBNS, 'Secondary-NBNS', plan, st),
+    new IpAddressHandler(plan, st),
+    new NameServerHandler(IpcpOption.PrimaryDNS, 'Primary-DNS', plan, st),
+    new NameServerHandler(IpcpOption.PrimaryNBNS, 'Primary-NBNS', plan, st),
+    new NameServerHandler(IpcpOption.SecondaryDNS, 'Secondary-DNS', plan, st),
+    new NameServerHandler(IpcpOption.SecondaryNBNS, 'Secondary-NBNS', plan, st),
   ];
 }

@@ -5,7 +5,7 @@
 import type { DecodeError } from '../../errors.js';
 import type { CpEvent } from '../fsm/automaton.js';
 import { type CpPacket, encodeCp } from '../fsm/cp-codec.js';
-import { Negotiator } from '../fsm/negotiator.js';
+import { type CpHooks, Negotiator } from '../fsm/negotiator.js';
 import type { RestartConfig } from '../fsm/restart.js';
 import { CpCode, Protocol } from '../protocols.js';
 import { Keepalive } from './keepalive.js';
@@ -38,6 +38,9 @@ export interface LcpHooks {
 
 const MAGIC_LEN = 4;
 
+/** The LCP codes that are RXR events (RFC 1661 §4.1); one list for every session. */
+const RXR_CODES: readonly number[] = [CpCode.EchoRequest, CpCode.EchoReply, CpCode.DiscardRequest];
+
 export class Lcp {
   readonly fsm: Negotiator;
   readonly options = new LcpOptionState();
@@ -52,22 +55,8 @@ export class Lcp {
       name: 'lcp',
       handlers: lcpOptionHandlers(cfg, this.options),
       restart: cfg.restart,
-      rxrCodes: [CpCode.EchoRequest, CpCode.EchoReply, CpCode.DiscardRequest],
-      hooks: {
-        send: (p) => hooks.send(p),
-        up: (now) => {
-          this.keepalive.start(now);
-          hooks.up(now);
-        },
-        down: (now) => {
-          this.keepalive.stop();
-          hooks.down(now);
-        },
-        finished: (now, ev) => hooks.finished(now, ev),
-        ser: (pkt, now) => this.receiveRxr(pkt, now),
-        extcode: (pkt, now) => this.receiveExtended(pkt, now),
-        notice: (m) => hooks.notice?.(m),
-      },
+      rxrCodes: RXR_CODES,
+      hooks: new LcpCpHooks(this, hooks),
     });
   }
 
@@ -120,7 +109,8 @@ export class Lcp {
   }
 
   /** RFC 1661 §5.8/§5.9, reached through the RXR event in the Opened state only. */
-  private receiveRxr(pkt: CpPacket, now: number): void {
+  /** @internal (LcpCpHooks) */
+  receiveRxr(pkt: CpPacket, now: number): void {
     if (pkt.data.length < MAGIC_LEN) return;
     const magic = pkt.data.readUInt32BE(0);
     const ours = this.options.localMagic;
@@ -139,7 +129,8 @@ export class Lcp {
     void now; // Discard-Request: nothing to do
   }
 
-  private receiveExtended(pkt: CpPacket, now: number): boolean {
+  /** @internal (LcpCpHooks) */
+  receiveExtended(pkt: CpPacket, now: number): boolean {
     switch (pkt.code) {
       case CpCode.ProtocolReject: {
         // RFC 1661 §5.7: received outside Opened it is silently discarded.
@@ -157,5 +148,36 @@ export class Lcp {
       default:
         return false;
     }
+  }
+}
+
+/** The automaton's hooks as one object with prototype methods (no closures per session). */
+class LcpCpHooks implements CpHooks {
+  constructor(
+    private readonly lcp: Lcp,
+    private readonly hooks: LcpHooks,
+  ) {}
+  send(p: Buffer): void {
+    this.hooks.send(p);
+  }
+  up(now: number): void {
+    this.lcp.keepalive.start(now);
+    this.hooks.up(now);
+  }
+  down(now: number): void {
+    this.lcp.keepalive.stop();
+    this.hooks.down(now);
+  }
+  finished(now: number, ev: CpEvent): void {
+    this.hooks.finished(now, ev);
+  }
+  ser(pkt: CpPacket, now: number): void {
+    this.lcp.receiveRxr(pkt, now);
+  }
+  extcode(pkt: CpPacket, now: number): boolean {
+    return this.lcp.receiveExtended(pkt, now);
+  }
+  notice(m: string): void {
+    this.hooks.notice?.(m);
   }
 }

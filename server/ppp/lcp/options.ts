@@ -104,201 +104,231 @@ function u32buf(v: number): Buffer {
   return b;
 }
 
+// The handlers are classes, not object literals of closures: a session builds twelve of
+// them (LCP, IPCP, CCP), and methods on a prototype cost nothing per session where
+// closures cost a function object each plus their context (heap snapshot, performance.md).
+
 /** RFC 1661 §6.1 Maximum-Receive-Unit. */
-function mruHandler(cfg: LcpOptionConfig, st: LcpOptionState): OptionHandler {
-  return {
-    type: LcpOption.MRU,
-    name: 'MRU',
-    resetLocal: () => {
-      st.rejected.delete(LcpOption.MRU);
-      st.localMru = cfg.mru;
-    },
-    resetPeer: () => {
-      st.peerMru = DEFAULT_MRU;
-    },
-    request: () => {
-      if (st.rejected.has(LcpOption.MRU) || st.localMru === DEFAULT_MRU) return null;
+class MruHandler implements OptionHandler {
+  readonly type = LcpOption.MRU;
+  readonly name = 'MRU';
+  constructor(
+    private readonly cfg: LcpOptionConfig,
+    private readonly st: LcpOptionState,
+  ) {}
+  resetLocal(): void {
+    this.st.rejected.delete(LcpOption.MRU);
+    this.st.localMru = this.cfg.mru;
+  }
+  resetPeer(): void {
+    this.st.peerMru = DEFAULT_MRU;
+  }
+  request(): Buffer | null {
+    const st = this.st;
+    if (st.rejected.has(LcpOption.MRU) || st.localMru === DEFAULT_MRU) return null;
+    const b = Buffer.allocUnsafe(2);
+    b.writeUInt16BE(st.localMru);
+    return b;
+  }
+  check(data: Buffer): OptionVerdict {
+    if (data.length !== 2) return REJECT;
+    const v = data.readUInt16BE(0);
+    if (v < MIN_MRU) {
       const b = Buffer.allocUnsafe(2);
-      b.writeUInt16BE(st.localMru);
-      return b;
-    },
-    check: (data): OptionVerdict => {
-      if (data.length !== 2) return REJECT;
-      const v = data.readUInt16BE(0);
-      if (v < MIN_MRU) {
-        const b = Buffer.allocUnsafe(2);
-        b.writeUInt16BE(MIN_MRU);
-        return nak(b);
-      }
-      st.peerMru = v;
-      return ACK;
-    },
-    naked: (data) => {
-      if (data.length !== 2) return;
-      const v = data.readUInt16BE(0);
-      if (v >= MIN_MRU) st.localMru = v;
-    },
-    rejected: () => {
-      st.rejected.add(LcpOption.MRU);
-      st.localMru = DEFAULT_MRU;
-    },
-  };
+      b.writeUInt16BE(MIN_MRU);
+      return nak(b);
+    }
+    this.st.peerMru = v;
+    return ACK;
+  }
+  naked(data: Buffer): void {
+    if (data.length !== 2) return;
+    const v = data.readUInt16BE(0);
+    if (v >= MIN_MRU) this.st.localMru = v;
+  }
+  rejected(): void {
+    this.st.rejected.add(LcpOption.MRU);
+    this.st.localMru = DEFAULT_MRU;
+  }
 }
 
 /** RFC 1662 §7.1 ACCM: meaningless on PPTP's synchronous GRE framing, but pppd asks for 0. */
-function accmHandler(cfg: LcpOptionConfig, st: LcpOptionState): OptionHandler {
-  return {
-    type: LcpOption.ACCM,
-    name: 'ACCM',
-    resetLocal: () => {
-      st.rejected.delete(LcpOption.ACCM);
-      st.localAccm = cfg.accm;
-    },
-    request: () => (st.localAccm === null || st.rejected.has(LcpOption.ACCM) ? null : u32buf(st.localAccm)),
-    check: (data) => (data.length === 4 ? ACK : REJECT),
-    naked: (data) => {
-      const v = u32(data);
-      if (v !== null && st.localAccm !== null) st.localAccm = (st.localAccm | v) >>> 0;
-    },
-    rejected: () => {
-      st.rejected.add(LcpOption.ACCM);
-    },
-  };
+class AccmHandler implements OptionHandler {
+  readonly type = LcpOption.ACCM;
+  readonly name = 'ACCM';
+  constructor(
+    private readonly cfg: LcpOptionConfig,
+    private readonly st: LcpOptionState,
+  ) {}
+  resetLocal(): void {
+    this.st.rejected.delete(LcpOption.ACCM);
+    this.st.localAccm = this.cfg.accm;
+  }
+  request(): Buffer | null {
+    const st = this.st;
+    return st.localAccm === null || st.rejected.has(LcpOption.ACCM) ? null : u32buf(st.localAccm);
+  }
+  check(data: Buffer): OptionVerdict {
+    return data.length === 4 ? ACK : REJECT;
+  }
+  naked(data: Buffer): void {
+    const v = u32(data);
+    if (v !== null && this.st.localAccm !== null) this.st.localAccm = (this.st.localAccm | v) >>> 0;
+  }
+  rejected(): void {
+    this.st.rejected.add(LcpOption.ACCM);
+  }
 }
 
 /** RFC 1661 §6.2 Authentication-Protocol. The server asks; the client agrees or suggests. */
-function authHandler(cfg: LcpOptionConfig, st: LcpOptionState): OptionHandler {
-  const server = cfg.role === 'server';
-  return {
-    type: LcpOption.AuthenticationProtocol,
-    name: 'Authentication-Protocol',
-    resetLocal: () => {
-      st.authCandidates = server ? [...cfg.authMethods] : [];
-      st.authIndex = 0;
-    },
-    resetPeer: () => {
-      st.peerAuth = null;
-    },
-    request: () => {
-      const m = st.authMethod;
-      return server && m ? encodeAuthOption(m) : null;
-    },
-    check: (data): OptionVerdict => {
-      // We never authenticate ourselves to a client (pppd `noauth` towards the peer).
-      if (server) return REJECT;
-      const m = decodeAuthOption(data);
-      if (m && cfg.authMethods.includes(m)) {
-        st.peerAuth = m;
-        return ACK;
-      }
-      const best = cfg.authMethods[0];
-      return best ? nak(encodeAuthOption(best)) : REJECT;
-    },
-    naked: (data) => {
-      if (!server) return;
-      // RFC 1661 §6.2: the Nak names the protocol the peer would rather use.
-      const m = decodeAuthOption(data);
-      const i = m ? st.authCandidates.indexOf(m) : -1;
-      if (i >= 0) {
-        st.authIndex = i;
-        return;
-      }
-      st.authCandidates.splice(st.authIndex, 1);
-      if (st.authIndex >= st.authCandidates.length) st.authIndex = 0;
-      if (st.authCandidates.length === 0) {
-        st.fatal = { cause: 'auth-refused', message: 'peer refused every allowed authentication method' };
-      }
-    },
-    rejected: () => {
-      if (!server) return;
-      st.fatal = { cause: 'auth-refused', message: 'peer rejected the Authentication-Protocol option' };
-    },
-  };
+class AuthHandler implements OptionHandler {
+  readonly type = LcpOption.AuthenticationProtocol;
+  readonly name = 'Authentication-Protocol';
+  private readonly server: boolean;
+  constructor(
+    private readonly cfg: LcpOptionConfig,
+    private readonly st: LcpOptionState,
+  ) {
+    this.server = cfg.role === 'server';
+  }
+  resetLocal(): void {
+    this.st.authCandidates = this.server ? [...this.cfg.authMethods] : [];
+    this.st.authIndex = 0;
+  }
+  resetPeer(): void {
+    this.st.peerAuth = null;
+  }
+  request(): Buffer | null {
+    const m = this.st.authMethod;
+    return this.server && m ? encodeAuthOption(m) : null;
+  }
+  check(data: Buffer): OptionVerdict {
+    // We never authenticate ourselves to a client (pppd `noauth` towards the peer).
+    if (this.server) return REJECT;
+    const m = decodeAuthOption(data);
+    if (m && this.cfg.authMethods.includes(m)) {
+      this.st.peerAuth = m;
+      return ACK;
+    }
+    const best = this.cfg.authMethods[0];
+    return best ? nak(encodeAuthOption(best)) : REJECT;
+  }
+  naked(data: Buffer): void {
+    if (!this.server) return;
+    const st = this.st;
+    // RFC 1661 §6.2: the Nak names the protocol the peer would rather use.
+    const m = decodeAuthOption(data);
+    const i = m ? st.authCandidates.indexOf(m) : -1;
+    if (i >= 0) {
+      st.authIndex = i;
+      return;
+    }
+    st.authCandidates.splice(st.authIndex, 1);
+    if (st.authIndex >= st.authCandidates.length) st.authIndex = 0;
+    if (st.authCandidates.length === 0) {
+      st.fatal = { cause: 'auth-refused', message: 'peer refused every allowed authentication method' };
+    }
+  }
+  rejected(): void {
+    if (!this.server) return;
+    this.st.fatal = { cause: 'auth-refused', message: 'peer rejected the Authentication-Protocol option' };
+  }
 }
 
 /** RFC 1661 §6.4 Magic-Number and loop-back detection. */
-function magicHandler(cfg: LcpOptionConfig, st: LcpOptionState): OptionHandler {
-  const fresh = (avoid: number): number => {
+class MagicHandler implements OptionHandler {
+  readonly type = LcpOption.MagicNumber;
+  readonly name = 'Magic-Number';
+  constructor(
+    private readonly cfg: LcpOptionConfig,
+    private readonly st: LcpOptionState,
+  ) {}
+  private fresh(avoid: number): number {
     // Bounded: a broken random source cannot spin us forever.
     for (let i = 0; i < 8; i++) {
-      const m = cfg.newMagic() >>> 0;
+      const m = this.cfg.newMagic() >>> 0;
       if (m !== 0 && m !== avoid) return m;
     }
     return (avoid ^ 0x5a5a5a5a) >>> 0 || 1;
-  };
-  return {
-    type: LcpOption.MagicNumber,
-    name: 'Magic-Number',
-    resetLocal: () => {
-      st.rejected.delete(LcpOption.MagicNumber);
-      st.localMagic = fresh(0);
-      st.loopbacks = 0;
-    },
-    resetPeer: () => {
-      st.peerMagic = 0;
-    },
-    request: () => (st.rejected.has(LcpOption.MagicNumber) ? null : u32buf(st.localMagic)),
-    check: (data): OptionVerdict => {
-      const v = u32(data);
-      if (v === null) return REJECT;
-      if (v !== 0 && v === st.localMagic && !st.rejected.has(LcpOption.MagicNumber)) {
-        // Possibly our own request looped back: Nak with a different number and pick a
-        // new one ourselves; after loopbackLimit times in a row, give up.
-        st.loopbacks += 1;
-        if (st.loopbacks >= cfg.loopbackLimit) {
-          st.fatal = { cause: 'loopback', message: `link appears looped back (own magic seen ${st.loopbacks} times)` };
-        }
-        st.localMagic = fresh(v);
-        return nak(u32buf(fresh(st.localMagic)));
+  }
+  resetLocal(): void {
+    this.st.rejected.delete(LcpOption.MagicNumber);
+    this.st.localMagic = this.fresh(0);
+    this.st.loopbacks = 0;
+  }
+  resetPeer(): void {
+    this.st.peerMagic = 0;
+  }
+  request(): Buffer | null {
+    return this.st.rejected.has(LcpOption.MagicNumber) ? null : u32buf(this.st.localMagic);
+  }
+  check(data: Buffer): OptionVerdict {
+    const st = this.st;
+    const v = u32(data);
+    if (v === null) return REJECT;
+    if (v !== 0 && v === st.localMagic && !st.rejected.has(LcpOption.MagicNumber)) {
+      // Possibly our own request looped back: Nak with a different number and pick a
+      // new one ourselves; after loopbackLimit times in a row, give up.
+      st.loopbacks += 1;
+      if (st.loopbacks >= this.cfg.loopbackLimit) {
+        st.fatal = { cause: 'loopback', message: `link appears looped back (own magic seen ${st.loopbacks} times)` };
       }
-      st.loopbacks = 0;
-      st.peerMagic = v;
-      return ACK;
-    },
-    naked: () => {
-      st.localMagic = fresh(st.localMagic);
-    },
-    rejected: () => {
-      // RFC 1661 §6.4: act as if negotiation succeeded; the peer uses no magic.
-      st.rejected.add(LcpOption.MagicNumber);
-      st.localMagic = 0;
-    },
-  };
+      st.localMagic = this.fresh(v);
+      return nak(u32buf(this.fresh(st.localMagic)));
+    }
+    st.loopbacks = 0;
+    st.peerMagic = v;
+    return ACK;
+  }
+  naked(): void {
+    this.st.localMagic = this.fresh(this.st.localMagic);
+  }
+  rejected(): void {
+    // RFC 1661 §6.4: act as if negotiation succeeded; the peer uses no magic.
+    this.st.rejected.add(LcpOption.MagicNumber);
+    this.st.localMagic = 0;
+  }
 }
 
 /** RFC 1661 §6.5 PFC and §6.6 ACFC: the peer's option lets us compress towards it. */
-function flagHandler(type: 7 | 8, name: string, want: boolean, st: LcpOptionState): OptionHandler {
-  const set = (v: boolean): void => {
-    if (type === LcpOption.PFC) st.peerPfc = v;
-    else st.peerAcfc = v;
-  };
-  return {
-    type,
-    name,
-    resetLocal: () => {
-      st.rejected.delete(type);
-    },
-    resetPeer: () => set(false),
-    request: () => (want && !st.rejected.has(type) ? Buffer.alloc(0) : null),
-    check: (data) => {
-      if (data.length !== 0) return REJECT;
-      set(true);
-      return ACK;
-    },
-    rejected: () => {
-      st.rejected.add(type);
-    },
-  };
+class FlagHandler implements OptionHandler {
+  constructor(
+    readonly type: 7 | 8,
+    readonly name: string,
+    private readonly want: boolean,
+    private readonly st: LcpOptionState,
+  ) {}
+  private set(v: boolean): void {
+    if (this.type === LcpOption.PFC) this.st.peerPfc = v;
+    else this.st.peerAcfc = v;
+  }
+  resetLocal(): void {
+    this.st.rejected.delete(this.type);
+  }
+  resetPeer(): void {
+    this.set(false);
+  }
+  request(): Buffer | null {
+    return this.want && !this.st.rejected.has(this.type) ? Buffer.alloc(0) : null;
+  }
+  check(data: Buffer): OptionVerdict {
+    if (data.length !== 0) return REJECT;
+    this.set(true);
+    return ACK;
+  }
+  rejected(): void {
+    this.st.rejected.add(this.type);
+  }
 }
 
 /** The LCP handler list, in the order our Configure-Request carries them (pppd's order). */
 export function lcpOptionHandlers(cfg: LcpOptionConfig, st: LcpOptionState): OptionHandler[] {
   return [
-    mruHandler(cfg, st),
-    accmHandler(cfg, st),
-    authHandler(cfg, st),
-    magicHandler(cfg, st),
-    flagHandler(LcpOption.PFC, 'PFC', cfg.requestPfc, st),
-    flagHandler(LcpOption.ACFC, 'ACFC', cfg.requestAcfc, st),
+    new MruHandler(cfg, st),
+    new AccmHandler(cfg, st),
+    new AuthHandler(cfg, st),
+    new MagicHandler(cfg, st),
+    new FlagHandler(LcpOption.PFC, 'PFC', cfg.requestPfc, st),
+    new FlagHandler(LcpOption.ACFC, 'ACFC', cfg.requestAcfc, st),
   ];
 }
