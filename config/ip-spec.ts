@@ -8,6 +8,7 @@
 // Each item becomes a Block {start, count, stride}: addresses start + i*stride for
 // i < count, so a pool can index any slot in O(1) without expanding the list.
 // Host names are refused: PoPToP resolved them at start, which hides mistakes.
+import { ipv4FromString } from '../server/gre/ipv4.js';
 
 /** An IPv4 address as an unsigned 32-bit number (network order value). */
 export type Ipv4 = number;
@@ -30,29 +31,18 @@ export type IpSpecResult =
 /** Largest pool we accept; beyond it a slot table would cost too much memory. */
 export const MAX_SPEC_ADDRESSES = 1 << 20;
 
-const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 /**
  * Strict dotted quad. Leading zeros are refused: inet_addr(3) reads "010" as octal 8,
  * so "10.0.0.010" would not mean what it seems to mean.
  */
 export function parseIpv4(text: string): Ipv4 | undefined {
-  const m = DOTTED.exec(text);
-  if (m === null) return undefined;
-  let value = 0;
-  for (let i = 1; i <= 4; i++) {
-    const part = m[i] as string;
-    if (part.length > 1 && part.startsWith('0')) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
-  }
-  return value;
+  // Configuration is stricter than the wire: leading zeros (010 = octal to some tools) are refused.
+  if (/(^|\.)0\d/.test(text)) return undefined;
+  return ipv4FromString(text);
 }
 
-export function formatIpv4(value: Ipv4): string {
-  return `${(value >>> 24) & 255}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
-}
+export { ipv4ToString as formatIpv4 } from '../server/gre/ipv4.js';
 
 export function isIpv4(text: string): boolean {
   return parseIpv4(text) !== undefined;

@@ -13,6 +13,7 @@
 //
 // Needs CAP_NET_RAW. A firewall must let IP protocol 47 in (see docs/dataplane.md).
 import { ErrorCode, PptpdError } from '../errors.js';
+import { ipv4FromString } from '../gre/ipv4.js';
 import {
   ReaderMode, loadDataplane, newWriteStats, writeOrDrop,
   type ErrnoError, type NativeReader, type PacketBatch, type ReaderStats, type WriteStats,
@@ -45,22 +46,13 @@ export interface GreSocketStats {
 
 /** "10.0.0.1" → 0x0a000001. Throws PptpdError for anything but a dotted quad. */
 export function parseIPv4(text: string): number {
-  const parts = text.split('.');
-  if (parts.length !== 4) throw new PptpdError(ErrorCode.CONFIG_INVALID, `not an IPv4 address: ${text}`);
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) {
-      throw new PptpdError(ErrorCode.CONFIG_INVALID, `not an IPv4 address: ${text}`);
-    }
-    n = n * 256 + Number(p);
-  }
+  const n = ipv4FromString(text);
+  if (n === undefined) throw new PptpdError(ErrorCode.CONFIG_INVALID, `not an IPv4 address: ${text}`);
   return n;
 }
 
 /** 0x0a000001 → "10.0.0.1". */
-export function formatIPv4(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
+export { ipv4ToString as formatIPv4 } from '../gre/ipv4.js';
 
 export class GreSocket {
   readonly fd: number;

@@ -7,6 +7,7 @@
 // are Nak'ed to the values the caller gave (pool/RADIUS); name-server options with no
 // configured value are Rejected (RFC 1877: "MUST NOT" Nak without a value to give).
 // Client role: we ask 0.0.0.0 (and, if wanted, 0.0.0.0 for DNS/NBNS) and take the Naks.
+import { ipv4FromString } from '../../gre/ipv4.js';
 import { ACK, nak, REJECT, type OptionHandler, type OptionVerdict } from '../fsm/negotiator.js';
 
 export const IpcpOption = {
@@ -20,22 +21,12 @@ export const IpcpOption = {
 } as const;
 export type IpcpOption = (typeof IpcpOption)[keyof typeof IpcpOption];
 
-/** Dotted quad → 32-bit number; null when not an IPv4 literal. */
+/** Dotted quad → 32-bit number; null when not an IPv4 literal (gre/ipv4.ts does the parsing). */
 export function parseIPv4(s: string): number | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return null;
-  let v = 0;
-  for (let i = 1; i <= 4; i++) {
-    const o = Number(m[i]);
-    if (o > 255) return null;
-    v = v * 256 + o;
-  }
-  return v;
+  return ipv4FromString(s) ?? null;
 }
 
-export function formatIPv4(v: number): string {
-  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
+export { ipv4ToString as formatIPv4 } from '../../gre/ipv4.js';
 
 function addr(v: number): Buffer {
   const b = Buffer.allocUnsafe(4);
