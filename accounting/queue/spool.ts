@@ -27,9 +27,10 @@ import type { AccountingEvent, SessionCounters, SessionInfo } from '../record.js
 import { ErrorCode, PptpdError } from '../../server/errors.js';
 import type { Logger } from '../../server/log.js';
 import { silentLogger } from '../../server/log.js';
+import { releaseLock, takeLock } from './spool-lock.js';
 
 export const SPOOL_FILE = 'accounting.spool';
-export const LOCK_FILE = 'accounting.lock';
+export { LOCK_FILE } from './spool-lock.js';
 /** Rough size of one open-session line, for deciding when compaction pays. */
 const OPEN_LINE_ESTIMATE = 600;
 
@@ -400,55 +401,5 @@ function fsyncDir(dir: string): void {
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
-  }
-}
-
-/** True if `pid` is a live process other than this one. */
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * One process per spool: a lock file holding our pid. A lock left by a dead process (kill -9)
- * is taken over; so is one holding our own pid (a container restarted with the same pid).
- */
-function takeLock(dir: string, log: Logger): void {
-  const file = path.join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = fs.openSync(file, 'wx', 0o640);
-      fs.writeSync(fd, `${process.pid}\n`);
-      fs.closeSync(fd);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    let holder = NaN;
-    try {
-      holder = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
-    } catch {
-      /* vanished between open and read: try again */
-    }
-    if (alive(holder)) {
-      throw new PptpdError(ErrorCode.STATE, `accounting spool ${dir} is in use by process ${holder}`);
-    }
-    log.warn({ dir, pid: Number.isNaN(holder) ? undefined : holder }, 'accounting spool: taking over a stale lock');
-    fs.rmSync(file, { force: true });
-  }
-  throw new PptpdError(ErrorCode.STATE, `cannot lock accounting spool ${dir}`);
-}
-
-function releaseLock(dir: string): void {
-  const file = path.join(dir, LOCK_FILE);
-  try {
-    if (Number.parseInt(fs.readFileSync(file, 'utf8'), 10) === process.pid) fs.rmSync(file, { force: true });
-  } catch {
-    /* already gone */
   }
 }
