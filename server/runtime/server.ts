@@ -64,6 +64,8 @@ export interface SessionSelector {
 export class PptpServer implements ControlHost {
   readonly registry = new SessionRegistry();
   readonly links = new Set<ControlLink>();
+  /** Open control connections per source address (limits.perSourceAddress), kept so an accept costs O(1). */
+  readonly #linksPerPeer = new Map<string, number>();
   readonly pool: IpPool;
   readonly callIds = new CallIdAllocator();
   readonly dataPath: DataPath;
@@ -176,8 +178,7 @@ export class PptpServer implements ControlHost {
     }
     const peer = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     if (c.limits.perSourceAddress > 0) {
-      let n = 0;
-      for (const l of this.links) if (l.peerAddress === peer) n++;
+      const n = this.#linksPerPeer.get(peer) ?? 0;
       if (n >= c.limits.perSourceAddress) {
         this.#log.warn({ peer }, `refused control connection from ${peer}: ${n} already open (limits.perSourceAddress)`);
         socket.destroy();
@@ -192,6 +193,7 @@ export class PptpServer implements ControlHost {
       { callDeadlineMs: c.limits.deadlines.call * 1000 },
     );
     this.links.add(link);
+    this.#linksPerPeer.set(link.peerAddress, (this.#linksPerPeer.get(link.peerAddress) ?? 0) + 1);
   }
 
   placeCall(link: ControlLink, ocrq: Parameters<ControlHost['placeCall']>[1]): ReturnType<ControlHost['placeCall']> {
@@ -285,7 +287,10 @@ export class PptpServer implements ControlHost {
   }
 
   linkClosed(link: ControlLink): void {
-    this.links.delete(link);
+    if (!this.links.delete(link)) return;
+    const n = (this.#linksPerPeer.get(link.peerAddress) ?? 1) - 1;
+    if (n > 0) this.#linksPerPeer.set(link.peerAddress, n);
+    else this.#linksPerPeer.delete(link.peerAddress);
   }
 
   // ---- operator control -------------------------------------------------------------------
