@@ -56,6 +56,15 @@ describe('admission limits', { skip, concurrency: 1 }, () => {
       assert.ok(d.code === 4 || d.code === 2, `closed (4) or reset (2) by the server, got ${d.code}`);
       await server.waitForLog(/refused control connection from 127\.0\.0\.1: 3 already open \(limits\.perSourceAddress\)/, 5000);
       await Promise.all([a.wait(30_000), b.wait(30_000), c.wait(30_000)]);
+      // Once they are closed, their slots count again: a new connection from the same address is served.
+      // (The server may see the last FIN a moment after the clients exit, hence a few bounded attempts.)
+      let served = false;
+      for (let attempt = 0; attempt < 10 && !served; attempt++) {
+        const e = call(ns, 100);
+        served = (await e.wait(10_000)).code === 0;
+        if (!served) await new Promise((r) => setTimeout(r, 300));
+      }
+      assert.ok(served, 'a connection from the same address is accepted after the earlier ones closed');
     } finally {
       await server.stop();
     }
