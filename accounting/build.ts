@@ -16,7 +16,7 @@ import { silentLogger } from '../server/log.js';
 import { RadiusClient } from '../server/radius/client.js';
 import { AccountingDispatcher, nasEvent, type DeliveryTarget } from './dispatcher.js';
 import { JournalSink } from './journal/sink.js';
-import { SqliteJournal } from './journal/sqlite.js';
+import { ThreadedJournal } from './journal/threaded.js';
 import type { BackoffOptions } from './queue/backoff.js';
 import { BullmqTransport } from './queue/bullmq.js';
 import { RadiusAcctSink } from './radius-acct/sink.js';
@@ -67,7 +67,7 @@ export function buildSinks(cfg: AccountingConfig, deps: BuildAccountingDeps = {}
   const wtmp = cfg.wtmp?.enabled === true ? cfg.wtmp.file : null;
   const utmp = cfg.utmp?.enabled === true ? cfg.utmp.file : null;
   if (wtmp !== null || utmp !== null) local.push(new WtmpSink({ wtmpPath: wtmp, utmpPath: utmp }));
-  if (cfg.journal?.enabled === true) local.push(new JournalSink(new SqliteJournal(cfg.journal.path)));
+  if (cfg.journal?.enabled === true) local.push(new JournalSink(new ThreadedJournal(cfg.journal.path)));
   const r = cfg.radius;
   if (r !== undefined && r.servers.length > 0) {
     const client = new RadiusClient({

@@ -51,7 +51,12 @@ export class AccountingDispatcher implements AccountingRecorder {
       if (this.#lanes.has(t.name)) throw new Error(`accounting target "${t.name}" configured twice`);
       this.#lanes.set(
         t.name,
-        new Lane(observed(t), { ...opts.lane, log, onAck: (entry) => this.#acked(entry, t.name) }),
+        new Lane(observed(t), {
+          ...opts.lane,
+          ...(t.concurrency !== undefined ? { concurrency: t.concurrency } : {}),
+          log,
+          onAck: (entry) => this.#acked(entry, t.name),
+        }),
       );
     }
   }

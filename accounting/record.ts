@@ -83,6 +83,11 @@ export type AccountingEvent =
 /** A destination for records. deliver() resolves once the record is durable there; it rejects to be retried. Must tolerate a replay of the same `id`. */
 export interface AccountingSink {
   readonly name: string;
+  /**
+   * Deliveries this sink takes at once (default: the lane's, 16). A sink that commits many
+   * events together (the journal) wants more, or its batches can never grow past 16.
+   */
+  readonly concurrency?: number;
   deliver(event: AccountingEvent): Promise<void>;
   close?(): Promise<void>;
 }

@@ -17,6 +17,7 @@ import { pino, type Logger } from 'pino';
 import { ErrorCode, PptpdError } from '../server/errors.js';
 import type { AuthPlugin, ChainEntry, PluginOutcome } from './plugin.js';
 import { runPlugin, type StepOutcome } from './run-plugin.js';
+import { lazyChild } from './lazy-logger.js';
 import { Throttle, type ThrottleOptions } from './throttle.js';
 import type { AuthRequest, AuthResult, Authenticator } from './types.js';
 
@@ -94,7 +95,7 @@ export class AuthChain implements Authenticator {
         'pptpd.auth.call_id': req.callId,
       },
     });
-    const log = this.#logger.child({ peerName: req.peerName, peerAddress: req.peerAddress, callId: req.callId, method: req.credentials.method });
+    const log = lazyChild(this.#logger, { peerName: req.peerName, peerAddress: req.peerAddress, callId: req.callId, method: req.credentials.method });
     try {
       const gate = this.#throttle?.check(req);
       if (gate?.throttled) {

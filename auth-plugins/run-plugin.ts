@@ -5,7 +5,8 @@
 
 import { SpanStatusCode, type Context, type Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import type { ChainEntry, PluginOutcome } from './plugin.js';
+import { lazyChild } from './lazy-logger.js';
+import type { ChainEntry, PluginContext, PluginOutcome } from './plugin.js';
 import type { AuthRequest, SessionAttributes } from './types.js';
 import { verifyLocal, type LocalVerdict } from './verify-local.js';
 
@@ -51,7 +52,7 @@ export async function runPlugin(entry: ChainEntry, req: AuthRequest, ctx: StepCo
     { attributes: { 'pptpd.auth.plugin.name': plugin.name, 'pptpd.auth.plugin.kind': plugin.kind } },
     ctx.parent,
   );
-  const log = ctx.logger.child({ plugin: plugin.name });
+  const log = lazyChild(ctx.logger, { plugin: plugin.name });
   const started = performance.now();
   let step: StepOutcome;
   try {
@@ -93,15 +94,23 @@ export async function runPlugin(entry: ChainEntry, req: AuthRequest, ctx: StepCo
 }
 
 async function callWithDeadline(entry: ChainEntry, req: AuthRequest, logger: Logger, timeoutMs: number): Promise<StepOutcome> {
-  const abort = new AbortController();
+  // The AbortController is made when a plugin first reads ctx.signal: local sources
+  // (chap-secrets) never do, and one per step per attempt is not free.
+  let abort: AbortController | undefined;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), timeoutMs);
   });
+  const ctx: PluginContext = {
+    get signal(): AbortSignal {
+      return (abort ??= new AbortController()).signal;
+    },
+    logger,
+  };
   try {
-    const outcome = await Promise.race([entry.plugin.handle(req, { signal: abort.signal, logger }), deadline]);
+    const outcome = await Promise.race([entry.plugin.handle(req, ctx), deadline]);
     if (outcome === 'timeout') {
-      abort.abort(new Error(`plugin ${entry.plugin.name} timed out`));
+      (abort ??= new AbortController()).abort(new Error(`plugin ${entry.plugin.name} timed out`)); // also for a late reader
       return { type: 'timeout' };
     }
     if (outcome.type !== 'secret') return { type: 'outcome', outcome };

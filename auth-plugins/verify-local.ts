@@ -13,15 +13,17 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
+  authenticatorResponseFrom,
+  challengeHash,
+  challengeResponse,
   chapMd5Response,
-  generateAuthenticatorResponse,
-  generateNtResponse,
+  hashNtPasswordHash,
   lmChallengeResponse,
   mschapUserName,
   ntChallengeResponse,
   ntPasswordHash,
 } from '../server/crypto/mschap.js';
-import { mppeKeysV1, mppeKeysV2 } from '../server/crypto/mppe-keys.js';
+import { mppeKeysV1FromHashHash, mppeKeysV2FromHashHash } from '../server/crypto/mppe-keys.js';
 import type { Secret } from './plugin.js';
 import type { AuthRequest, MppeKeys } from './types.js';
 
@@ -65,31 +67,50 @@ export function verifyLocal(req: AuthRequest, secret: Secret): LocalVerdict {
         if (!equalBytes(lmChallengeResponse(c.challenge, secret.password), c.lmResponse)) return MISMATCH;
       }
       // RFC 3079 §2.1/§2.4: v1 keys come from the NT password hash and our challenge.
-      return { status: 'ok', mppeKeys: mppeKeysV1(hash, c.challenge) };
+      return { status: 'ok', mppeKeys: mppeKeysV1FromHashHash(hashesOf(secret).hashHash, c.challenge) };
     }
     case 'mschap-v2': {
       if (c.authenticatorChallenge.length !== 16 || c.peerChallenge.length !== 16) {
         return malformed('MS-CHAPv2 challenges must be 16 bytes');
       }
       if (c.ntResponse.length !== 24) return malformed('MS-CHAPv2 NT-Response must be 24 bytes');
-      const hash = passwordHashOf(secret);
+      const hashes = hashesOf(secret);
       const name = mschapUserName(req.peerName);
-      // RFC 2759 §8.1 GenerateNTResponse, recomputed and compared.
-      const expected = generateNtResponse(c.authenticatorChallenge, c.peerChallenge, name, hash);
-      if (!equalBytes(expected, c.ntResponse)) return MISMATCH;
+      // RFC 2759 §8.1 GenerateNTResponse, recomputed and compared; its ChallengeHash (§8.2)
+      // is also the one §8.7 needs.
+      const challenge = challengeHash(c.peerChallenge, c.authenticatorChallenge, name);
+      if (!equalBytes(challengeResponse(challenge, hashes.hash), c.ntResponse)) return MISMATCH;
       return {
         status: 'ok',
         // RFC 2759 §8.7, sent back in the Success packet as "S=…".
-        authenticatorResponse: generateAuthenticatorResponse(hash, c.ntResponse, c.peerChallenge, c.authenticatorChallenge, name),
+        authenticatorResponse: authenticatorResponseFrom(hashes.hashHash, c.ntResponse, challenge),
         // RFC 3079 §3: MasterKey from the NT hash hash and the NT-Response.
-        mppeKeys: mppeKeysV2(hash, c.ntResponse),
+        mppeKeys: mppeKeysV2FromHashHash(hashes.hashHash, c.ntResponse),
       };
     }
   }
 }
 
 function passwordHashOf(secret: Secret): Buffer {
-  return secret.kind === 'cleartext' ? ntPasswordHash(secret.password) : secret.hash;
+  return hashesOf(secret).hash;
+}
+
+/**
+ * NtPasswordHash and HashNtPasswordHash (RFC 2759 §8.3-8.4) of a secret, computed once per
+ * Secret object: a source that hands out the same object for the same entry (chap-secrets
+ * does, per loaded entry) pays the MD4s once, not per authentication. A reload makes new
+ * objects, so a changed password is never served from here.
+ */
+const hashCache = new WeakMap<Secret, { readonly hash: Buffer; readonly hashHash: Buffer }>();
+
+function hashesOf(secret: Secret): { readonly hash: Buffer; readonly hashHash: Buffer } {
+  let h = hashCache.get(secret);
+  if (h === undefined) {
+    const hash = secret.kind === 'cleartext' ? ntPasswordHash(secret.password) : secret.hash;
+    h = { hash, hashHash: hashNtPasswordHash(hash) };
+    hashCache.set(secret, h);
+  }
+  return h;
 }
 
 function malformed(reason: string): LocalVerdict {

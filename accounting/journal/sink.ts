@@ -6,6 +6,8 @@ import type { SessionJournal } from './types.js';
 
 export class JournalSink implements AccountingSink {
   readonly name = 'journal';
+  /** The journal commits what arrives together in one transaction (both SqliteJournal and ThreadedJournal). */
+  readonly concurrency = 256;
   constructor(readonly journal: SessionJournal) {}
 
   deliver(event: AccountingEvent): Promise<void> {

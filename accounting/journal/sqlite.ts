@@ -127,6 +127,10 @@ export class SqliteJournal implements SessionJournal {
   }
 
   async get(sessionId: string): Promise<SessionRow | undefined> {
+    return this.getSync(sessionId);
+  }
+
+  getSync(sessionId: string): SessionRow | undefined {
     const r = this.stmt.get.get(sessionId) as Row | undefined;
     return r === undefined ? undefined : toSessionRow(r);
   }
@@ -158,7 +162,11 @@ export class SqliteJournal implements SessionJournal {
   }
 
   async live(opts: { nasIdentifier?: string } = {}): Promise<SessionRow[]> {
-    const rows = opts.nasIdentifier === undefined ? this.stmt.open.all() : this.stmt.openNas.all(opts.nasIdentifier);
+    return this.liveSync(opts.nasIdentifier);
+  }
+
+  liveSync(nasIdentifier?: string): SessionRow[] {
+    const rows = nasIdentifier === undefined ? this.stmt.open.all() : this.stmt.openNas.all(nasIdentifier);
     return (rows as Row[]).map(toSessionRow);
   }
 
@@ -176,8 +184,12 @@ export class SqliteJournal implements SessionJournal {
   }
 
   async closeOpenSessions(cause: TerminateCause, time: number, opts: { nasIdentifier?: string } = {}): Promise<SessionRow[]> {
+    return this.closeOpenSessionsSync(cause, time, opts.nasIdentifier);
+  }
+
+  closeOpenSessionsSync(cause: TerminateCause, time: number, nasIdentifier?: string): SessionRow[] {
     return this.db.transaction(() => {
-      const open = (opts.nasIdentifier === undefined ? this.stmt.open.all() : this.stmt.openNas.all(opts.nasIdentifier)) as Row[];
+      const open = (nasIdentifier === undefined ? this.stmt.open.all() : this.stmt.openNas.all(nasIdentifier)) as Row[];
       for (const r of open) {
         const stopAt = Math.max(time, r.start_time);
         this.stmt.recoverStop.run({ sessionId: r.session_id, time: stopAt, cause });

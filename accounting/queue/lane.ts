@@ -25,6 +25,8 @@ export interface DeliveryMeta {
 /** A destination of a lane. Every AccountingSink is one (it ignores `meta`). */
 export interface DeliveryTarget {
   readonly name: string;
+  /** Sessions it takes at once, overriding the lane's default (a sink that batches internally wants many). */
+  readonly concurrency?: number;
   deliver(event: AccountingEvent, meta: DeliveryMeta): Promise<void>;
   close?(): Promise<void>;
 }

@@ -22,7 +22,7 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
 import { ErrorCode, PptpdError } from '../../server/errors.js';
-import type { AuthPlugin, PluginContext, PluginOutcome } from '../plugin.js';
+import type { AuthPlugin, PluginContext, PluginOutcome, Secret } from '../plugin.js';
 import type { PluginScheme } from '../registry.js';
 import type { AuthRequest, SessionAttributes } from '../types.js';
 import { parseChapSecrets, staticAddress, type ParseIssue } from './parse.js';
@@ -150,7 +150,7 @@ export class ChapSecretsPlugin implements AuthPlugin {
     const framed = staticAddress(entry.addresses);
     return {
       type: 'secret',
-      secret: { kind: 'cleartext', password: entry.secret },
+      secret: secretOf(entry),
       attributes: framed !== undefined ? { ...this.#baseAttributes, framedIpAddress: framed } : this.#baseAttributes,
       source: where,
     };
@@ -223,3 +223,15 @@ export const chapSecretsScheme: PluginScheme<typeof chapSecretsOptions> = {
   options: chapSecretsOptions,
   create: (options, deps) => new ChapSecretsPlugin(options, deps.name, deps.logger),
 };
+
+/**
+ * One Secret object per loaded entry, so verify-local computes the entry's NT password hash
+ * once (it caches per Secret object), not per authentication. A reload loads new entries.
+ */
+const secrets = new WeakMap<object, Secret>();
+
+function secretOf(entry: { readonly secret: string }): Secret {
+  let s = secrets.get(entry);
+  if (s === undefined) secrets.set(entry, (s = { kind: 'cleartext', password: entry.secret }));
+  return s;
+}

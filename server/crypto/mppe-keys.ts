@@ -109,7 +109,12 @@ export function initialSessionKey(startKey: Buffer, bits: MppeKeyBits): Buffer {
  * length of 8 yields the same first 8 octets).
  */
 export function mppeKeysV2(passwordHash: Buffer, ntResponse: Buffer): MppeKeys {
-  const master = getMasterKey(hashNtPasswordHash(passwordHash), ntResponse);
+  return mppeKeysV2FromHashHash(hashNtPasswordHash(passwordHash), ntResponse);
+}
+
+/** mppeKeysV2 from PasswordHashHash (RFC 2759 §8.4), for a caller that already has it. */
+export function mppeKeysV2FromHashHash(passwordHashHash: Buffer, ntResponse: Buffer): MppeKeys {
+  const master = getMasterKey(passwordHashHash, ntResponse);
   return {
     sendKey: getAsymmetricStartKey(master, 16, true, true),
     recvKey: getAsymmetricStartKey(master, 16, false, true),

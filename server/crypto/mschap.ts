@@ -122,10 +122,20 @@ export function generateAuthenticatorResponse(
   authenticatorChallenge: Buffer,
   userName: UserNameInput,
 ): string {
+  return authenticatorResponseFrom(hashNtPasswordHash(passwordHash), ntResponse, challengeHash(peerChallenge, authenticatorChallenge, userName));
+}
+
+/**
+ * GenerateAuthenticatorResponse (RFC 2759 §8.7) from its intermediate values, for a caller
+ * that already has them (the verifier computes ChallengeHash and PasswordHashHash once for
+ * the NT-Response, this and the MPPE keys).
+ */
+export function authenticatorResponseFrom(passwordHashHash: Buffer, ntResponse: Buffer, challenge8: Buffer): string {
+  need(passwordHashHash, 16, 'PasswordHashHash');
   need(ntResponse, 24, 'NT-Response');
-  const first = createHash('sha1').update(hashNtPasswordHash(passwordHash)).update(ntResponse).update(AUTH_MAGIC1).digest();
-  const challenge = challengeHash(peerChallenge, authenticatorChallenge, userName);
-  const digest = createHash('sha1').update(first).update(challenge).update(AUTH_MAGIC2).digest();
+  need(challenge8, 8, 'Challenge');
+  const first = createHash('sha1').update(passwordHashHash).update(ntResponse).update(AUTH_MAGIC1).digest();
+  const digest = createHash('sha1').update(first).update(challenge8).update(AUTH_MAGIC2).digest();
   return 'S=' + digest.toString('hex').toUpperCase();
 }
 

@@ -8,7 +8,7 @@
 // record, on the disk under /tmp) and with both on tmpfs, where fdatasync costs nothing
 // (SETUP_VARIANTS=default runs only the first, SETUP_VARIANTS=tmpfs only the second).
 // Run alone: `npm run bench -- setup`.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,9 +26,29 @@ export interface SetupResult {
   p50Ms: number;
   p99Ms: number;
   clientCpuUsPerSetup: number;
+  /** The system-time (kernel) part of serverCpuUsPerSetup / clientCpuUsPerSetup. */
+  serverSysUsPerSetup: number;
+  /**
+   * CPU of the server's main thread alone (the event loop, which every session shares; the
+   * journal's worker and libuv's pool run beside it on other cores), 0 when unknown.
+   */
+  serverMainThreadUsPerSetup: number;
+  clientSysUsPerSetup: number;
 }
 
 const num = (v: unknown): number => Number(v ?? 0);
+
+/** CPU time (user + system, ms) of a process's main thread, from /proc (clock ticks of 10 ms); undefined if unreadable. */
+function mainThreadCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state (field 3); utime, stime are 14, 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
 export async function run(): Promise<SetupResult[] | undefined> {
   const skip = canUseNetns() ?? dataplaneUnavailable();
@@ -64,6 +84,7 @@ export async function run(): Promise<SetupResult[] | undefined> {
       // Warm-up (JIT, first-use allocations), then closed.
       await Promise.all(clients.map((c) => c.cmd({ cmd: 'connect', n: 50, concurrency: 10, deadlineMs: 30_000 }, 60_000)));
       await Promise.all(clients.map((c) => c.cmd({ cmd: 'close', concurrency: 50 }, 90_000)));
+      const m0 = mainThreadCpuMs(server.child.pid);
       const s0 = await server.cmd('mark', 10_000);
       const c0 = await Promise.all(clients.map((c) => c.cmd({ cmd: 'mark' }, 10_000)));
       const rs = await Promise.all(
@@ -71,10 +92,14 @@ export async function run(): Promise<SetupResult[] | undefined> {
       );
       const wall = Math.max(...rs.map((r) => num(r['wallMs'])));
       const s1 = await server.cmd('mark', 10_000);
+      const m1 = mainThreadCpuMs(server.child.pid);
       const c1 = await Promise.all(clients.map((c) => c.cmd({ cmd: 'mark' }, 10_000)));
       const cpuOf = (a: Record<string, unknown>, b: Record<string, unknown>): number =>
         num(b['cpuUserMs']) + num(b['cpuSystemMs']) - num(a['cpuUserMs']) - num(a['cpuSystemMs']);
       const clientCpuMs = c1.reduce((acc, c, i) => acc + cpuOf(c0[i]!, c), 0);
+      // Kernel share (system time) of each side, to tell socket/syscall cost from JavaScript.
+      const sysOf = (a: Record<string, unknown>, b: Record<string, unknown>): number => num(b['cpuSystemMs']) - num(a['cpuSystemMs']);
+      const clientSysMs = c1.reduce((acc, c, i) => acc + sysOf(c0[i]!, c), 0);
       const up = rs.reduce((a, r) => a + num(r['up']), 0);
       const failed = rs.reduce((a, r) => a + num(r['failed']), 0);
       const cpuMs = cpuOf(s0, s1);
@@ -88,6 +113,9 @@ export async function run(): Promise<SetupResult[] | undefined> {
         p50Ms: Math.max(...setup.map((x) => x['p50'] ?? 0)),
         p99Ms: Math.max(...setup.map((x) => x['p99'] ?? 0)),
         clientCpuUsPerSetup: up > 0 ? (clientCpuMs * 1000) / up : 0,
+        serverSysUsPerSetup: up > 0 ? (sysOf(s0, s1) * 1000) / up : 0,
+        serverMainThreadUsPerSetup: up > 0 && m0 !== undefined && m1 !== undefined ? ((m1 - m0) * 1000) / up : 0,
+        clientSysUsPerSetup: up > 0 ? (clientSysMs * 1000) / up : 0,
       };
       results.push(result);
       const failures = rs.map((r) => r['failures']).filter((f) => f && Object.keys(f).length > 0);
@@ -95,8 +123,8 @@ export async function run(): Promise<SetupResult[] | undefined> {
         `setup.bench [${label}]: ${up} sessions up (MS-CHAPv2, MPPE-128 stateless, TCP to IPCP) in ${(wall / 1000).toFixed(2)} s = ` +
           `${result.perSecond.toFixed(0)} setups/s (target ≥ 2,000/s), ${failed} failed; ` +
           `${nClients} client processes × ${concurrency} in flight; setup time p50 ${result.p50Ms.toFixed(0)} ms, p99 ${result.p99Ms.toFixed(0)} ms; ` +
-          `server CPU ${result.serverCpuUsPerSetup.toFixed(0)} µs/setup → ${(1e6 / Math.max(1, result.serverCpuUsPerSetup)).toFixed(0)} setups/s per server core; ` +
-          `load generator CPU ${result.clientCpuUsPerSetup.toFixed(0)} µs/setup ${limitsText(m)}`,
+          `server CPU ${result.serverCpuUsPerSetup.toFixed(0)} µs/setup (system ${result.serverSysUsPerSetup.toFixed(0)}; event-loop thread ${result.serverMainThreadUsPerSetup.toFixed(0)}) → ${(1e6 / Math.max(1, result.serverCpuUsPerSetup)).toFixed(0)} setups/s per server core; ` +
+          `load generator CPU ${result.clientCpuUsPerSetup.toFixed(0)} µs/setup (system ${result.clientSysUsPerSetup.toFixed(0)}) ${limitsText(m)}`,
       );
       if (failures.length) console.log(`  failures: ${JSON.stringify(failures)}`);
       await Promise.all(clients.map((c) => c.cmd({ cmd: 'close', concurrency: 200 }, 120_000).catch(() => undefined)));

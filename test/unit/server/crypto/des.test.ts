@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { desEncrypt, expandDesKey } from '../../../../server/crypto/des.js';
 import { PptpdError } from '../../../../server/errors.js';
 import { CHILD_PRELUDE, hex, inLegacyChild, opensslLegacyAvailable, pseudoRandom, vectors } from './helpers.js';
@@ -54,4 +55,24 @@ test('DesEncrypt (3DES K|K|K, default provider) equals OpenSSL des-ecb (legacy c
     cases.map((c) => ({ key8: expandDesKey(c.key7).toString('hex'), block: c.block.toString('hex') })),
   );
   cases.forEach((c, i) => assert.equal(desEncrypt(c.block, c.key7).toString('hex'), theirs[i]));
+});
+
+test('the TypeScript DES equals OpenSSL single DES (des-ede3-ecb with K|K|K) on 500 random keys and blocks', () => {
+  for (let i = 0; i < 500; i++) {
+    const key7 = randomBytes(7);
+    const block = randomBytes(8);
+    const k = expandDesKey(key7);
+    const c = createCipheriv('des-ede3-ecb', Buffer.concat([k, k, k]), null);
+    c.setAutoPadding(false);
+    assert.equal(desEncrypt(block, key7).toString('hex'), c.update(block).toString('hex'), `key ${key7.toString('hex')} block ${block.toString('hex')}`);
+  }
+});
+
+test('FIPS 81 / NBS validation vector: key 0123456789ABCDEF, "Now is t" → 3FA40E8A984D4815', () => {
+  // The 8-byte key with its parity bits; desEncrypt takes the 56 key bits (7 bytes).
+  const key8 = Buffer.from('0123456789abcdef', 'hex');
+  let bits = 0n;
+  for (const b of key8) bits = (bits << 7n) | BigInt(b >> 1);
+  const key7 = Buffer.from(bits.toString(16).padStart(14, '0'), 'hex');
+  assert.equal(desEncrypt(Buffer.from('Now is t', 'latin1'), key7).toString('hex'), '3fa40e8a984d4815');
 });
