@@ -8,7 +8,21 @@ import { Rc4 } from './rc4.js';
 import { keyLengthFor, reduceKeyInPlace, type MppeKeyBits } from './mppe-keys.js';
 import { ErrorCode, PptpdError } from '../errors.js';
 
-export class MppeSessionKey {
+/**
+ * The cipher half of one MPPE direction, as MppeEncoder/MppeDecoder drive it. Two
+ * implementations: MppeSessionKey (TypeScript, the reference and fallback) and
+ * NativeMppeCipher (./mppe-native.ts, the addon). Same inputs, same bytes out.
+ */
+export interface MppeCipher {
+  /**
+   * Makes `keyChanges` key changes (RFC 3078 §7.3) and keys RC4 with the final session
+   * key; with no key change and `flushed` set, re-keys RC4 with the current session key
+   * (§8.2 resynchronization). Then XORs the key stream into `buf[start, end)`, in place.
+   */
+  crypt(buf: Uint8Array, start: number, end: number, keyChanges: number, flushed: boolean): void;
+}
+
+export class MppeSessionKey implements MppeCipher {
   readonly bits: MppeKeyBits;
   /** Session key length in octets: 8 for 40/56-bit, 16 for 128-bit. */
   readonly length: 8 | 16;
@@ -71,5 +85,12 @@ export class MppeSessionKey {
   /** Re-initializes RC4 with the current session key (RFC 3078 §8.2 resynchronization). */
   reinitTables(): void {
     this.rc4.rekey(this.sessionKey);
+  }
+
+  crypt(buf: Uint8Array, start: number, end: number, keyChanges: number, flushed: boolean): void {
+    // Only the last change needs the RC4 table for the data (see changeKey).
+    for (let k = 1; k <= keyChanges; k++) this.changeKey(k === keyChanges);
+    if (keyChanges === 0 && flushed) this.reinitTables();
+    this.rc4.process(buf, start, end);
   }
 }

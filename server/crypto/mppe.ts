@@ -25,8 +25,9 @@
 //   `flushRekeys`, default true (Linux), false for the RFC behaviour.
 
 import { decodeError, type DecodeError } from '../errors.js';
-import { MppeSessionKey } from './mppe-session.js';
+import type { MppeCipher } from './mppe-session.js';
 import type { MppeKeyBits } from './mppe-keys.js';
+import { createMppeCipher, type MppeEngine } from './mppe-native.js';
 
 /** Header bits, in the first octet (RFC 3078 §3.1). */
 export const MppeHeaderBit = {
@@ -65,6 +66,11 @@ export interface MppeMode {
    * session key (false: RFC 3078 §8.2 as written).
    */
   flushRekeys?: boolean;
+  /**
+   * Cipher implementation (./mppe-native.ts): 'auto' (default: the native addon when it
+   * loads, else TypeScript), 'native' or 'typescript'. Same bytes on the wire either way.
+   */
+  engine?: MppeEngine;
 }
 
 export type MppeDecodeResult =
@@ -84,7 +90,7 @@ function flagsBetween(from: number, to: number): number {
 }
 
 export class MppeEncoder {
-  private readonly key: MppeSessionKey;
+  private readonly cipher: MppeCipher;
   private readonly stateless: boolean;
   private readonly flushRekeys: boolean;
   /** Count of the last packet sent; starts at 4095 so the first packet carries 0. */
@@ -93,7 +99,7 @@ export class MppeEncoder {
 
   /** @param masterKey our send key (16 octets; 40/56-bit use the first 8). */
   constructor(masterKey: Buffer, mode: MppeMode) {
-    this.key = new MppeSessionKey(masterKey, mode.bits);
+    this.cipher = createMppeCipher(masterKey, mode.bits, mode.engine);
     this.stateless = mode.stateless;
     this.flushRekeys = mode.flushRekeys ?? true;
   }
@@ -129,24 +135,21 @@ export class MppeEncoder {
     }
     const c = (this.ccount + 1) & CCOUNT_MASK;
     this.ccount = c;
+    // Stateless and flag packets change key; a flush after a Reset-Request changes key
+    // (flushRekeys) or only re-keys RC4 with the current key (RFC 3078 §8.2).
+    let changes = 0;
     let flushed = true;
-    if (this.stateless || isFlag(c)) {
-      this.key.changeKey();
-    } else if (this.resetPending) {
-      if (this.flushRekeys) this.key.changeKey();
-      else this.key.reinitTables();
-    } else {
-      flushed = false;
-    }
+    if (this.stateless || isFlag(c) || (this.resetPending && this.flushRekeys)) changes = 1;
+    else if (!this.resetPending) flushed = false;
     this.resetPending = false;
     buf[start] = (flushed ? MppeHeaderBit.FLUSHED : 0) | MppeHeaderBit.ENCRYPTED | (c >>> 8);
     buf[start + 1] = c & 0xff;
-    this.key.rc4.process(buf, start + MPPE_HEADER_LENGTH, end);
+    this.cipher.crypt(buf, start + MPPE_HEADER_LENGTH, end, changes, flushed);
   }
 }
 
 export class MppeDecoder {
-  private readonly key: MppeSessionKey;
+  private readonly cipher: MppeCipher;
   private readonly stateless: boolean;
   private readonly flushRekeys: boolean;
   /** Count of the last packet accepted; 4095 so the first expected count is 0. */
@@ -158,7 +161,7 @@ export class MppeDecoder {
 
   /** @param masterKey our receive key (16 octets; 40/56-bit use the first 8). */
   constructor(masterKey: Buffer, mode: MppeMode) {
-    this.key = new MppeSessionKey(masterKey, mode.bits);
+    this.cipher = createMppeCipher(masterKey, mode.bits, mode.engine);
     this.stateless = mode.stateless;
     this.flushRekeys = mode.flushRekeys ?? true;
   }
@@ -191,14 +194,14 @@ export class MppeDecoder {
     if ((b0 & MppeHeaderBit.ENCRYPTED) === 0) {
       return fail('packet without the D (encrypted) bit while MPPE is on', this.discard);
     }
-    const ok = this.stateless ? this.syncStateless(c, flushed) : this.syncStateful(c, flushed);
-    if (ok !== null) return ok;
-    this.key.rc4.process(buf, start + MPPE_HEADER_LENGTH, end);
+    const changes = this.stateless ? this.syncStateless(c, flushed) : this.syncStateful(c, flushed);
+    if (typeof changes !== 'number') return changes;
+    this.cipher.crypt(buf, start + MPPE_HEADER_LENGTH, end, changes, flushed);
     return { ok: true, payload: buf.subarray(start + MPPE_HEADER_LENGTH, end) };
   }
 
-  /** §8.1: change key once per count the sender advanced. Returns a failure or null. */
-  private syncStateless(c: number, flushed: boolean): MppeDecodeResult | null {
+  /** §8.1: change key once per count the sender advanced. Returns a failure or the key changes to make. */
+  private syncStateless(c: number, flushed: boolean): MppeDecodeResult | number {
     if (!flushed) return fail('stateless packet without the A (flushed) bit', false);
     const n = (c - this.ccount) & CCOUNT_MASK;
     if (n === 0) return fail(`repeated coherency count ${c}`, false);
@@ -206,13 +209,15 @@ export class MppeDecoder {
     this.rekeyCredit = Math.min(MPPE_MAX_STATELESS_GAP, this.rekeyCredit + STATELESS_REKEY_CREDIT_PER_PACKET);
     if (n > this.rekeyCredit) return fail(`coherency count ${c} is ${n} ahead: more key changes than recent packets pay for`, false);
     this.rekeyCredit -= n;
-    for (let k = 1; k <= n; k++) this.key.changeKey(k === n);
     this.ccount = c;
-    return null;
+    return n;
   }
 
-  /** §7.2/§8.2: key change on flag packets; loss means discard until flushed. */
-  private syncStateful(c: number, flushed: boolean): MppeDecodeResult | null {
+  /**
+   * §7.2/§8.2: key change on flag packets; loss means discard until flushed. Returns a
+   * failure or the key changes to make (0 with `flushed`: re-key RC4 with the current key).
+   */
+  private syncStateful(c: number, flushed: boolean): MppeDecodeResult | number {
     const flag = isFlag(c);
     if (this.discard) {
       if (!flushed && !flag) return fail(`coherency count ${c}: waiting for a flushed packet after loss`, true);
@@ -228,11 +233,9 @@ export class MppeDecoder {
     // Key changes the sender made that we have not: missed flag packets, then this one.
     let changes = flagsBetween(this.ccount, c);
     if (flag || (flushed && this.flushRekeys)) changes++;
-    for (let k = 1; k <= changes; k++) this.key.changeKey(k === changes);
-    if (changes === 0 && flushed) this.key.reinitTables();
     this.discard = false;
     this.ccount = c;
-    return null;
+    return changes;
   }
 }
 

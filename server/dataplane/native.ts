@@ -79,6 +79,16 @@ export interface DataplaneAddon {
     fd: number, mode: ReaderMode, batch: number, stride: number,
     onBatch: (count: number) => void, onError: (err: ErrnoError) => void,
   ) => NativeReader;
+  /** Bytes of one MPPE direction's state buffer (mppe.cc MppeState). */
+  readonly mppeStateSize: number;
+  /** Sets up `state` for a direction: StartKey, initial SessionKey (RFC 3079 §3), RC4 keyed. */
+  mppeInit(state: Uint8Array, masterKey: Uint8Array, bits: 40 | 56 | 128): void;
+  /**
+   * `keyChanges` RFC 3078 §7.3 key changes (or, with none and `flushed`, an RC4 re-key with
+   * the current key), then RC4 over buf[start, end) in place. Throws TypeError/RangeError on
+   * a bad state or range (caller bugs), never reads outside `buf`.
+   */
+  mppeCrypt(state: Uint8Array, buf: Uint8Array, start: number, end: number, keyChanges: number, flushed: boolean): void;
 }
 
 /** A failed system call, as the addon throws it. */

@@ -84,28 +84,36 @@ function u32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
-/** Decode one enhanced GRE packet (starting at the GRE header, IP header already removed). */
-export function decodeGre(b: Uint8Array): GrePacket | DecodeError {
-  if (b.length < GRE_BASE_HEADER_LENGTH) return fail(GreDecodeReason.Truncated);
-  const flags = (b[0]! << 8) | b[1]!;
+/**
+ * Decode one enhanced GRE packet (starting at the GRE header, IP header already removed)
+ * at `b[start, end)` (default: all of `b`). The range form lets the receive path decode
+ * straight from its batch slab without a view per packet; the payload is still a view.
+ * A range outside `b` is a Truncated DecodeError.
+ */
+export function decodeGre(b: Uint8Array, start = 0, end: number = b.length): GrePacket | DecodeError {
+  if (start < 0 || end > b.length || start > end) return fail(GreDecodeReason.Truncated);
+  const len = end - start;
+  const o = start;
+  if (len < GRE_BASE_HEADER_LENGTH) return fail(GreDecodeReason.Truncated);
+  const flags = (b[o]! << 8) | b[o + 1]!;
   if ((flags & GreFlag.VersionMask) !== GRE_VERSION_ENHANCED) return fail(GreDecodeReason.BadVersion);
-  if (((b[2]! << 8) | b[3]!) !== GRE_PROTOCOL_PPP) return fail(GreDecodeReason.BadProtocol);
+  if (((b[o + 2]! << 8) | b[o + 3]!) !== GRE_PROTOCOL_PPP) return fail(GreDecodeReason.BadProtocol);
   if ((flags & GreFlag.Key) === 0) return fail(GreDecodeReason.NoKey);
   if ((flags & LAYOUT_FLAGS) !== 0) return fail(GreDecodeReason.UnsupportedFlags);
   const hasSeq = (flags & GreFlag.Sequence) !== 0;
   const hasAck = (flags & GreFlag.Ack) !== 0;
   const hlen = headerLength(hasSeq, hasAck);
-  if (b.length < hlen) return fail(GreDecodeReason.Truncated);
-  const payloadLength = (b[4]! << 8) | b[5]!;
+  if (len < hlen) return fail(GreDecodeReason.Truncated);
+  const payloadLength = (b[o + 4]! << 8) | b[o + 5]!;
   // A shorter Payload Length than the octets left is fine (link padding); a longer one is not.
-  if (payloadLength > b.length - hlen) return fail(GreDecodeReason.PayloadLengthExceedsPacket);
+  if (payloadLength > len - hlen) return fail(GreDecodeReason.PayloadLengthExceedsPacket);
   // §4.1: S is set exactly when a payload is present.
   if (!hasSeq && payloadLength > 0) return fail(GreDecodeReason.PayloadWithoutSequence);
   return {
-    callId: (b[6]! << 8) | b[7]!,
-    seq: hasSeq ? u32(b, 8) : undefined,
-    ack: hasAck ? u32(b, hasSeq ? 12 : 8) : undefined,
-    payload: b.subarray(hlen, hlen + payloadLength),
+    callId: (b[o + 6]! << 8) | b[o + 7]!,
+    seq: hasSeq ? u32(b, o + 8) : undefined,
+    ack: hasAck ? u32(b, o + (hasSeq ? 12 : 8)) : undefined,
+    payload: b.subarray(o + hlen, o + hlen + payloadLength),
   };
 }
 

@@ -75,7 +75,7 @@ export class DataPath implements GreTx, TunTx {
     const t = now();
     for (let i = 0; i < b.count; i++) {
       const off = b.offsets[i]!;
-      const pkt = decodeGre(b.slab.subarray(off, off + b.lengths[i]!));
+      const pkt = decodeGre(b.slab, off, off + b.lengths[i]!);
       if (isDecodeError(pkt)) {
         this.drops.greMalformed++;
         continue;

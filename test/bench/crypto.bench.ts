@@ -1,7 +1,8 @@
 // Crypto benchmark: the per-packet MPPE path. RC4 alternatives on 1400-byte
 // packets (pure TS here; OpenSSL's legacy rc4 in a child node started with
 // --openssl-legacy-provider, since a stock node cannot load it), SHA-1 for the
-// stateless key change, and the full MppeEncoder/MppeDecoder per packet.
+// stateless key change, the native addon's cipher (server/dataplane/native/mppe.cc), and
+// the full MppeEncoder/MppeDecoder per packet with each engine (TypeScript, native).
 // Every loop has a fixed count. Figures: median of 3 runs.
 
 import { spawnSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import os from 'node:os';
 import { Rc4 } from '../../server/crypto/rc4.js';
 import { MppeSessionKey } from '../../server/crypto/mppe-session.js';
 import { MppeDecoder, MppeEncoder, type MppeMode } from '../../server/crypto/mppe.js';
+import { MppeEngine, NativeMppeCipher, nativeMppeAvailable } from '../../server/crypto/mppe-native.js';
 
 const PKT = 1400;
 const RUNS = 3;
@@ -80,6 +82,23 @@ function tsRc4(): void {
   measure('key change alone (SHA-1 + RC4(interim) + 2 KSA), 128-bit', 50_000, 0, () => s.changeKey());
 }
 
+function nativeCipher(): void {
+  console.log('MPPE cipher in the native addon (server/dataplane/native/mppe.cc), one call per packet:');
+  if (!nativeMppeAvailable()) {
+    console.log('  (unavailable: the dataplane addon is not built)');
+    return;
+  }
+  const pkt = randomBytes(PKT);
+  const c = new NativeMppeCipher(randomBytes(16), 128);
+  measure('stateful: crypt(pkt, 0 key changes)', 100_000, PKT, () => c.crypt(pkt, 0, PKT, 0, false));
+  for (const bits of [128, 40] as const) {
+    const s = new NativeMppeCipher(randomBytes(16), bits);
+    measure(`stateless ${bits}-bit: crypt(pkt, 1 key change)`, 50_000, PKT, () => s.crypt(pkt, 0, PKT, 1, true));
+  }
+  measure('key change alone (crypt of 0 bytes, 1 key change), 128-bit', 50_000, 0, () => c.crypt(pkt, 0, 0, 1, true));
+  measure('call overhead (crypt of 0 bytes, no key change)', 200_000, 0, () => c.crypt(pkt, 0, 0, 0, false));
+}
+
 function sha1(): void {
   console.log('SHA-1 of the 112-byte GetNewKeyFromSHA input (node:crypto, default provider):');
   const input = randomBytes(16 + 40 + 16 + 40);
@@ -143,15 +162,19 @@ function inProcessLegacyProbe(): void {
   console.log(`In this process (no flags): OpenSSL md4/rc4 usable: ${rc4ok ? 'yes' : 'no'}`);
 }
 
-function mppeCodec(): void {
-  console.log('MPPE per packet (1400-byte payload), server/crypto/mppe.ts:');
+function mppeCodec(engine: MppeEngine): void {
+  console.log(`MPPE per packet (1400-byte payload), server/crypto/mppe.ts, engine '${engine}':`);
+  if (engine === MppeEngine.NATIVE && !nativeMppeAvailable()) {
+    console.log('  (unavailable: the dataplane addon is not built)');
+    return;
+  }
   const master = randomBytes(16);
   const payload = randomBytes(PKT);
   const N = 20_000;
   const modes: [string, MppeMode][] = [
-    ['stateful 128-bit', { bits: 128, stateless: false }],
-    ['stateless 128-bit', { bits: 128, stateless: true }],
-    ['stateless 40-bit', { bits: 40, stateless: true }],
+    ['stateful 128-bit', { bits: 128, stateless: false, engine }],
+    ['stateless 128-bit', { bits: 128, stateless: true, engine }],
+    ['stateless 40-bit', { bits: 40, stateless: true, engine }],
   ];
   for (const [label, mode] of modes) {
     const enc = new MppeEncoder(master, mode);
@@ -177,6 +200,8 @@ export async function run(): Promise<void> {
   inProcessLegacyProbe();
   tsRc4();
   opensslRc4();
+  nativeCipher();
   sha1();
-  mppeCodec();
+  mppeCodec(MppeEngine.TYPESCRIPT);
+  mppeCodec(MppeEngine.NATIVE);
 }

@@ -1,6 +1,7 @@
-// pptpd_dataplane: the data plane's system calls, nothing else. Packet
-// parsing beyond the IPv4 header, GRE, PPP and MPPE all live in TypeScript;
-// see docs/dataplane.md and server/dataplane/native.ts (the typed loader).
+// pptpd_dataplane: the data plane's system calls, plus the MPPE cipher (RC4
+// and the RFC 3078 key change, mppe.cc). Packet parsing beyond the IPv4
+// header, GRE, PPP and every MPPE decision live in TypeScript; see
+// docs/dataplane.md and server/dataplane/native.ts (the typed loader).
 #include "common.h"
 
 namespace {
@@ -16,6 +17,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("sendBatch", Napi::Function::New(env, SendBatch, "sendBatch"));
   exports.Set("writeBatch", Napi::Function::New(env, WriteBatch, "writeBatch"));
   exports.Set("Reader", InitReader(env));
+  InitMppe(env, exports);
   return exports;
 }
 

@@ -55,6 +55,16 @@ const childEnv = (): NodeJS.ProcessEnv => ({
   PPTPD_DATAPLANE_ADDON: process.env['PPTPD_DATAPLANE_ADDON'] ?? path.join(repoRoot, 'build', 'Release', 'pptpd_dataplane.node'),
 });
 
+/**
+ * The server's environment: childEnv plus BENCH_SERVER_MPPE_ENGINE (auto | native |
+ * typescript) as the server's PPTPD_MPPE_ENGINE, to compare the MPPE ciphers on the
+ * server alone while the load generator keeps its own.
+ */
+const serverEnv = (): NodeJS.ProcessEnv => {
+  const engine = process.env['BENCH_SERVER_MPPE_ENGINE'];
+  return engine === undefined ? childEnv() : { ...childEnv(), PPTPD_MPPE_ENGINE: engine };
+};
+
 /** Extra node flags from the environment, e.g. BENCH_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
 function envFlags(name: string): string[] {
   return (process.env[name] ?? '').split(/\s+/).filter(Boolean);
@@ -122,7 +132,7 @@ export class BenchNet {
     writeFileSync(file, JSON.stringify(merged));
     const child = this.server.spawn(
       fixtureArgv('bench-server.ts', ['--expose-gc', ...envFlags('BENCH_SERVER_NODE_FLAGS')], ['--dist', benchDist(), '--config', file, '--tun', 'bpptp0', '--max-seconds', String(maxSeconds)]),
-      { env: childEnv() },
+      { env: serverEnv() },
     );
     this.#procs.push(child);
     await child.waitForLine(/^READY$/, 30_000);

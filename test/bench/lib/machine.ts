@@ -7,6 +7,7 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Rc4 } from '../../../server/crypto/rc4.js';
 import { MppeEncoder } from '../../../server/crypto/mppe.js';
+import { MppeEngine, defaultMppeEngine, nativeMppeAvailable } from '../../../server/crypto/mppe-native.js';
 import { run as greBench } from '../gre.bench.js';
 
 export interface MachineLimits {
@@ -15,8 +16,10 @@ export interface MachineLimits {
   /** Raw GRE receive rate (1400-byte packets), undefined when namespaces are unusable. */
   grePps: number | undefined;
   rc4MBps: number;
-  /** One stateless MPPE-128 encode of 1400 bytes (key change + RC4), µs. */
+  /** One stateless MPPE-128 encode of 1400 bytes (key change + RC4), µs, with the server's engine. */
   mppeStatelessUs: number;
+  /** The MPPE engine that figure used: the server's (BENCH_SERVER_MPPE_ENGINE, else the default). */
+  mppeEngine: string;
 }
 
 let cached: Promise<MachineLimits> | undefined;
@@ -42,7 +45,9 @@ async function measure(): Promise<MachineLimits> {
   const pkt = randomBytes(1400);
   const rc4 = new Rc4(randomBytes(16));
   const rc4Ns = timeOp(20_000, () => rc4.process(pkt));
-  const enc = new MppeEncoder(randomBytes(16), { bits: 128, stateless: true });
+  const asked = process.env['BENCH_SERVER_MPPE_ENGINE'] ?? defaultMppeEngine();
+  const engine = asked === MppeEngine.TYPESCRIPT || !nativeMppeAvailable() ? MppeEngine.TYPESCRIPT : MppeEngine.NATIVE;
+  const enc = new MppeEncoder(randomBytes(16), { bits: 128, stateless: true, engine });
   const buf = Buffer.alloc(1402);
   const mppeNs = timeOp(10_000, () => enc.encodeInPlace(buf, 0, buf.length));
   return {
@@ -51,6 +56,7 @@ async function measure(): Promise<MachineLimits> {
     grePps: gre?.receiverPps,
     rc4MBps: 1400 / (rc4Ns / 1000),
     mppeStatelessUs: mppeNs / 1000,
+    mppeEngine: engine,
   };
 }
 
@@ -63,7 +69,7 @@ export function machineLimits(): Promise<MachineLimits> {
 /** The one-line form printed beside each figure. */
 export function limitsText(m: MachineLimits): string {
   const gre = m.grePps === undefined ? 'raw GRE n/a' : `raw GRE ${Math.round(m.grePps).toLocaleString('en')} pps (1400 B)`;
-  return `[${m.cores} cores; ${gre}; RC4 ${m.rc4MBps.toFixed(0)} MB/s; MPPE-128 stateless ${m.mppeStatelessUs.toFixed(1)} µs/pkt]`;
+  return `[${m.cores} cores; ${gre}; RC4 ${m.rc4MBps.toFixed(0)} MB/s; MPPE-128 stateless ${m.mppeStatelessUs.toFixed(1)} µs/pkt (${m.mppeEngine})]`;
 }
 
 export function printLimits(m: MachineLimits): void {

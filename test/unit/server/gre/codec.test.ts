@@ -34,6 +34,28 @@ test('the payload is a subarray of the input, not a copy', () => {
   assert.equal(p.payload.byteOffset, w.byteOffset + 12);
 });
 
+test('decodeGre(b, start, end) decodes a packet inside a larger slab exactly as the packet alone', () => {
+  for (const f of fixtures) {
+    const slab = new Uint8Array(7 + f.wire.length + 9).fill(0xee);
+    slab.set(f.wire, 7);
+    const p = decodeGre(slab, 7, 7 + f.wire.length);
+    assert.deepEqual(p, f.packet, f.name);
+    assert.ok(!isDecodeError(p));
+    assert.equal(p.payload.byteOffset, slab.byteOffset + 7 + headerLength(f.packet.seq !== undefined, f.packet.ack !== undefined));
+    // The end bounds the packet: one octet short of the payload is a length error, not a read beyond.
+    if (f.packet.payload.length > 0) {
+      assert.equal((decodeGre(slab, 7, 7 + f.wire.length - 1) as { reason?: string }).reason, GreDecodeReason.PayloadLengthExceedsPacket);
+    }
+  }
+  // Ranges outside the buffer are Truncated, never read.
+  const w = fixtures[0]!.wire;
+  for (const [s, e] of [[-1, 10], [0, w.length + 1], [5, 4]] as const) {
+    const r = decodeGre(w, s, e);
+    assert.ok(isDecodeError(r));
+    assert.equal(r.reason, GreDecodeReason.Truncated);
+  }
+});
+
 test('writeHeader writes in front of a payload already in place (no copy)', () => {
   const buf = new Uint8Array(GRE_MAX_HEADER_LENGTH + lcp.length);
   const hlen = headerLength(true, true);
