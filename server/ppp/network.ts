@@ -6,12 +6,12 @@
 // their layer runs are kept (the latest one each) and replayed, instead of pppd's
 // Terminate-Ack that costs Windows a retransmission.
 import type { MppeKeys } from '../../auth-plugins/types.js';
-import { Ccp, type CcpResult } from './ccp/ccp.js';
+import { Ccp, type CcpHooks, type CcpResult } from './ccp/ccp.js';
 import type { MppeCcpPolicy } from './ccp/mppe-option.js';
 import { type Decapsulated, DataPath } from './datapath.js';
 import type { FrameCompression } from './frame.js';
 import type { RestartConfig } from './fsm/restart.js';
-import { Ipcp, type IpcpResult } from './ipcp/ipcp.js';
+import { Ipcp, type IpcpHooks, type IpcpResult } from './ipcp/ipcp.js';
 import { parseIPv4 } from './ipcp/options.js';
 import { Protocol } from './protocols.js';
 import type { DownCause, NetworkConfig, NetworkUp, PppEvent, PppSessionOptions } from './session-types.js';
@@ -41,7 +41,8 @@ export class NetworkPhase {
   constructor(
     private readonly opts: PppSessionOptions,
     private readonly restart: RestartConfig,
-    private readonly host: NetworkHost,
+    /** @internal read by the hooks below. */
+    readonly host: NetworkHost,
     public policy: MppeCcpPolicy,
   ) {}
 
@@ -60,17 +61,9 @@ export class NetworkPhase {
     this.active = true;
     this.keys = keys;
     if (this.mppeEnabled && keys) {
-      const ccp: Ccp = new Ccp(this.policy, this.restart, {
-        send: (p) => this.host.transmit(Protocol.CCP, p),
-        up: (r, t) => this.ccpUp(r, t),
-        down: () => this.data.clear(),
-        // Only while this CCP is the current one (not after a Protocol-Reject detached it).
-        finished: (t) => {
-          if (this.ccp === ccp) this.ccpFinished(t, 'CCP negotiation failed');
-        },
-        resetRequested: () => this.data.resetRequest(),
-        notice: (message) => this.host.emit({ type: 'notice', message }),
-      });
+      const hooks = new NetworkCcpHooks(this);
+      const ccp = new Ccp(this.policy, this.restart, hooks);
+      hooks.ccp = ccp;
       this.ccp = ccp;
       this.ccp.fsm.open(now);
       this.ccp.fsm.up(now);
@@ -162,7 +155,8 @@ export class NetworkPhase {
     return r;
   }
 
-  private ccpUp(r: CcpResult, now: number): void {
+  /** @internal CCP tlu (NetworkCcpHooks). */
+  ccpUp(r: CcpResult, now: number): void {
     if (this.policy.required && (!r.send || !r.recv)) {
       return this.host.close('mppe-refused', now, `peer refused MPPE but ${requirementName(this.policy)} is set`);
     }
@@ -171,7 +165,8 @@ export class NetworkPhase {
     this.maybeStartIpcp(now);
   }
 
-  private ccpFinished(now: number, message: string): void {
+  /** @internal CCP tlf, or CCP Protocol-Rejected. */
+  ccpFinished(now: number, message: string): void {
     this.data.clear();
     if (this.policy.required) return this.host.close('mppe-refused', now, `${message} but ${requirementName(this.policy)} is set`);
     this.ccpSettled = true;
@@ -195,22 +190,15 @@ export class NetworkPhase {
         requestWins: this.opts.requestWins ?? false,
       },
       this.restart,
-      {
-        send: (p) => this.host.transmit(Protocol.IPCP, p),
-        up: (r, t) => this.ipcpUp(r, t),
-        down: () => {
-          this.up = false;
-        },
-        finished: (t) => this.host.close('ncp-failed', t, 'IPCP negotiation failed'),
-        notice: (message) => this.host.emit({ type: 'notice', message }),
-      },
+      new NetworkIpcpHooks(this),
     );
     this.ipcp.fsm.open(now);
     this.ipcp.fsm.up(now);
     this.replayEarly(Protocol.IPCP, now);
   }
 
-  private ipcpUp(r: IpcpResult, now: number): void {
+  /** @internal IPCP tlu (NetworkIpcpHooks). */
+  ipcpUp(r: IpcpResult, now: number): void {
     if (this.policy.required && !this.data.encrypting) {
       return this.host.close('mppe-refused', now, `IPCP opened without MPPE but ${requirementName(this.policy)} is set`);
     }
@@ -229,5 +217,51 @@ export class NetworkPhase {
     early.delete(protocol);
     if (early.size === 0) this.early = null;
     this.input(protocol, pkt, now, false);
+  }
+}
+
+// The CCP and IPCP hooks as objects with prototype methods: a link holds one small object
+// each instead of five or six closures and their context.
+class NetworkCcpHooks implements CcpHooks {
+  /** The Ccp these hooks belong to (set right after it is made). */
+  ccp: Ccp | null = null;
+  constructor(private readonly net: NetworkPhase) {}
+  send(p: Buffer): void {
+    this.net.host.transmit(Protocol.CCP, p);
+  }
+  up(r: CcpResult, now: number): void {
+    this.net.ccpUp(r, now);
+  }
+  down(): void {
+    this.net.data.clear();
+  }
+  finished(now: number): void {
+    // Only while this CCP is the current one (not after a Protocol-Reject detached it).
+    if (this.net.ccp === this.ccp) this.net.ccpFinished(now, 'CCP negotiation failed');
+  }
+  resetRequested(): void {
+    this.net.data.resetRequest();
+  }
+  notice(message: string): void {
+    this.net.host.emit({ type: 'notice', message });
+  }
+}
+
+class NetworkIpcpHooks implements IpcpHooks {
+  constructor(private readonly net: NetworkPhase) {}
+  send(p: Buffer): void {
+    this.net.host.transmit(Protocol.IPCP, p);
+  }
+  up(r: IpcpResult, now: number): void {
+    this.net.ipcpUp(r, now);
+  }
+  down(): void {
+    this.net.up = false;
+  }
+  finished(now: number): void {
+    this.net.host.close('ncp-failed', now, 'IPCP negotiation failed');
+  }
+  notice(message: string): void {
+    this.net.host.emit({ type: 'notice', message });
   }
 }

@@ -11,11 +11,10 @@ import { createAuthClient, createAuthServer } from './auth/types.js';
 import type { AuthAction, AuthProtocolHandler } from './auth/types.js';
 import { decodeFrame, encodeFrame, type FrameCompression, NO_COMPRESSION } from './frame.js';
 import { CpEvent, CpState } from './fsm/automaton.js';
-import { RFC1661_DEFAULTS, type RestartConfig } from './fsm/restart.js';
+import type { RestartConfig } from './fsm/restart.js';
 import { parseIPv4 } from './ipcp/options.js';
 import { Lcp } from './lcp/lcp.js';
-import { AUTH_PREFERENCE } from './lcp/options.js';
-import { NetworkPhase } from './network.js';
+import { type NetworkHost, NetworkPhase } from './network.js';
 import { Protocol, protocolName } from './protocols.js';
 import {
   type DownCause,
@@ -29,9 +28,10 @@ import {
   type PppStats,
   SESSION_DEFAULTS,
 } from './session-types.js';
-import { randomSource, sortAuth } from './session-util.js';
+import { derivedOf } from './session-config.js';
+import { SessionLcpHooks } from './session-hooks.js';
 
-export class PppSession {
+export class PppSession implements NetworkHost {
   phase: Phase = Phase.Dead;
   readonly stats: PppStats = newStats();
   readonly lcp: Lcp;
@@ -48,44 +48,15 @@ export class PppSession {
   private started = false;
 
   constructor(readonly opts: PppSessionOptions) {
-    this.restart = { ...RFC1661_DEFAULTS, ...opts.restart };
-    this.deadlines = { ...SESSION_DEFAULTS.deadlines, ...opts.deadlines };
-    this.random = opts.random ?? randomSource;
-    this.net = new NetworkPhase(opts, this.restart, {
-      transmit: (proto, p) => this.transmit(proto, p),
-      emit: (e) => this.emit(e),
-      close: (cause, now, message) => this.close(cause, now, message),
-      peerMru: () => this.lcp.options.peerMru,
-    }, opts.mppe);
     if (opts.role === 'client' && opts.authMethods.length > 0 && !opts.credentials) {
       throw new PptpdError(ErrorCode.STATE, 'client role needs credentials to authenticate');
     }
-    const authMethods = sortAuth(opts.authMethods, AUTH_PREFERENCE);
-    this.lcp = new Lcp(
-      {
-        role: opts.role,
-        authMethods,
-        mru: opts.mru ?? SESSION_DEFAULTS.mru,
-        accm: 0,
-        requestPfc: true,
-        requestAcfc: true,
-        newMagic: () => this.random(4).readUInt32BE(0),
-        loopbackLimit: opts.loopbackLimit ?? SESSION_DEFAULTS.loopbackLimit,
-        restart: this.restart,
-        echoIntervalMs: opts.echoIntervalMs ?? SESSION_DEFAULTS.echoIntervalMs,
-        echoFailure: opts.echoFailure ?? SESSION_DEFAULTS.echoFailure,
-      },
-      {
-        send: (p) => this.transmit(Protocol.LCP, p),
-        up: (now) => this.lcpUp(now),
-        down: (now) => this.lcpDown(now),
-        finished: (now, ev) => this.lcpFinished(now, ev),
-        protocolRejected: (proto, now) => this.protocolRejected(proto, now),
-        fatal: (cause, message, now) => this.close(cause, now, message),
-        identification: (m) => this.emit({ type: 'identification', message: m.toString('latin1') }),
-        notice: (message) => this.emit({ type: 'notice', message }),
-      },
-    );
+    const d = derivedOf(opts);
+    this.restart = d.restart;
+    this.deadlines = d.deadlines;
+    this.random = d.random;
+    this.net = new NetworkPhase(opts, this.restart, this, opts.mppe);
+    this.lcp = new Lcp(d.lcp, new SessionLcpHooks(this));
   }
 
   // ---- inputs -------------------------------------------------------------------------
@@ -257,7 +228,8 @@ export class PppSession {
 
   // ---- layer transitions --------------------------------------------------------------
 
-  private lcpUp(now: number): void {
+  /** @internal LCP tlu (SessionLcpHooks). */
+  lcpUp(now: number): void {
     const o = this.lcp.options;
     const method: AuthMethod | null = this.opts.role === 'server' ? o.authMethod : o.peerAuth;
     if (!method) return this.authenticated(now, '');
@@ -280,7 +252,8 @@ export class PppSession {
     this.runAuth(this.auth.start(now), now);
   }
 
-  private lcpDown(now: number): void {
+  /** @internal LCP tld. */
+  lcpDown(now: number): void {
     // Leaving Opened: everything above LCP goes down (RFC 1661 §3.7 / tld → NCP Down).
     this.auth = null;
     this.authDeadline = null;
@@ -294,7 +267,8 @@ export class PppSession {
     }
   }
 
-  private lcpFinished(now: number, ev: CpEvent): void {
+  /** @internal LCP tlf. */
+  lcpFinished(now: number, ev: CpEvent): void {
     if (!this.downCause) {
       if (ev === CpEvent.TimeoutMinus) this.downCause = { cause: 'negotiation-timeout', message: 'LCP did not converge (Max-Configure)' };
       else if (ev === CpEvent.RxjMinus) this.downCause = { cause: 'protocol-error', message: 'peer rejected LCP' };
@@ -332,6 +306,8 @@ export class PppSession {
     const policy = result?.verdict === 'accept' ? result.attributes.mppePolicy : undefined;
     if (policy?.required) this.net.policy = { ...this.net.policy, required: true };
     this.emit({ type: 'authenticated', userName, method: this.auth?.method ?? null, ...(result ? { result } : {}) });
+    // Keep only what the rest of the link needs of the exchange (see AuthProtocolHandler.settled).
+    if (this.auth?.settled) this.auth = this.auth.settled();
     this.setPhase(Phase.Network, now, this.deadlines.networkMs);
     this.net.begin(keys ?? null, now);
   }
@@ -360,7 +336,8 @@ export class PppSession {
     return o.peerAcfc || o.peerPfc ? { acfc: o.peerAcfc, pfc: o.peerPfc } : NO_COMPRESSION;
   }
 
-  private transmit(protocol: number, payload: Buffer): void {
+  /** @internal NetworkHost / LCP: one frame of `protocol` to the peer. */
+  transmit(protocol: number, payload: Buffer): void {
     // Before LCP is Opened the peer has agreed to no compression (RFC 1661 §6.5/§6.6).
     const comp = this.lcp.fsm.isOpened ? this.compression() : NO_COMPRESSION;
     this.push(encodeFrame(protocol, payload, comp));
@@ -372,7 +349,8 @@ export class PppSession {
     this.actions.push({ type: 'transmit', frame });
   }
 
-  private emit(event: PppEvent): void {
+  /** @internal NetworkHost: an event for drain(). */
+  emit(event: PppEvent): void {
     if (event.type === 'network-up') this.phaseDeadline = null;
     this.actions.push({ type: 'event', event });
   }
@@ -381,7 +359,13 @@ export class PppSession {
     if (err) this.stats.rxDropped += 1;
   }
 
-  private protocolRejected(protocol: number, now: number): void {
+  /** @internal NetworkHost: the peer's LCP MRU. */
+  peerMru(): number {
+    return this.lcp.options.peerMru;
+  }
+
+  /** @internal LCP: the peer Protocol-Rejected one of ours. */
+  protocolRejected(protocol: number, now: number): void {
     this.emit({ type: 'notice', message: `peer Protocol-Rejected ${protocolName(protocol)}` });
     if (this.net.protocolRejected(protocol, now)) return;
     if (protocol === this.auth?.protocol) this.close('auth-refused', now, `peer rejected ${protocolName(protocol)}`);
@@ -394,3 +378,4 @@ export class PppSession {
     this.actions.push({ type: 'timer', at: t });
   }
 }
+

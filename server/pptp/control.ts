@@ -42,31 +42,35 @@ export class ControlConnection {
   private readonly framer = new ControlFramer();
   private readonly calls = new CallTable();
   /** Server: OCRQs waiting for acceptCall()/rejectCall(), by the peer's Call ID. */
-  private readonly pending = new Map<number, Ocrq>();
+  /** Made with the first OCRQ and dropped when empty again: an established call leaves none. */
+  private pending: Map<number, Ocrq> | null = null;
   private readonly keepalive: EchoKeepalive;
   private readonly transmits: Uint8Array[] = [];
   private readonly events: ControlEvent[] = [];
   private startDeadline: number | undefined;
   private stopDeadline: number | undefined;
   private readonly o: ControlOptions;
-  /** What call-messages.ts needs to handle call messages for this connection. */
-  private readonly callContext: CallContext;
 
   /** `now` is when the TCP connection was accepted (server) or created (client). */
   constructor(options: ControlOptions, now: number) {
     this.o = options;
     this.role = options.role;
     this.keepalive = new EchoKeepalive(options.echoInterval, options.echoTimeout, options.firstEchoIdentifier);
-    this.callContext = {
+    // §3.1.2 idle: the receiver waits for SCCRQ; PoPToP gives up after `stimeout`.
+    if (this.role === 'server') this.startDeadline = now + (options.startTimeout ?? DEFAULT_START_TIMEOUT_MS);
+  }
+
+  /** What call-messages.ts needs to handle call messages for this connection. Made per call
+   *  message (a few per call) rather than kept: an idle connection should not pay for it. */
+  private callContext(): CallContext {
+    return {
       role: this.role,
       calls: this.calls,
-      pending: this.pending,
+      pending: (this.pending ??= new Map()),
       send: (m) => this.send(m),
       emit: (e) => this.events.push(e),
       unexpected: (type, reason) => this.unexpected(type, reason),
     };
-    // §3.1.2 idle: the receiver waits for SCCRQ; PoPToP gives up after `stimeout`.
-    if (this.role === 'server') this.startDeadline = now + (options.startTimeout ?? DEFAULT_START_TIMEOUT_MS);
   }
 
   get connectionState(): ConnectionState {
@@ -171,21 +175,29 @@ export class ControlConnection {
   /** Server: accept the pending OCRQ from `peerCallId` (OCRP Connected). False if it is no longer pending. */
   acceptCall(peerCallId: number, options: AcceptCallOptions): boolean {
     this.expectRole('server', 'acceptCall');
-    const ocrq = this.pending.get(peerCallId);
+    const ocrq = this.pending?.get(peerCallId);
     if (!ocrq || this.state !== 'established') return false;
     if (this.calls.byCallId(options.callId)) {
       throw new PptpdError(ErrorCode.STATE, `Call ID ${options.callId} already used on this connection`);
     }
-    this.pending.delete(peerCallId);
+    this.forget(peerCallId);
     this.calls.add({ callId: options.callId, peerCallId, state: 'established', deadline: undefined });
     this.send(ocrpAccept(ocrq, options));
+    return true;
+  }
+
+  /** Drops a pending OCRQ (true if it was pending), and the table once it is empty. */
+  private forget(peerCallId: number): boolean {
+    const p = this.pending;
+    if (!p?.delete(peerCallId)) return false;
+    if (p.size === 0) this.pending = null;
     return true;
   }
 
   /** Server: refuse the pending OCRQ from `peerCallId` with an OCRP Result Code (§2.8). */
   rejectCall(peerCallId: number, resultCode: number, errorCode: number = GeneralError.None, causeCode = 0): boolean {
     this.expectRole('server', 'rejectCall');
-    if (!this.pending.delete(peerCallId) || this.state !== 'established') return false;
+    if (!this.forget(peerCallId) || this.state !== 'established') return false;
     this.send(ocrpRefusal(peerCallId, resultCode, errorCode, causeCode));
     return true;
   }
@@ -283,7 +295,7 @@ export class ControlConnection {
       this.unexpected(m.type);
       return;
     }
-    handleCallMessage(this.callContext, m);
+    handleCallMessage(this.callContext(), m);
   }
 
   private onSccrq(m: Sccrq, now: number): void {
@@ -354,7 +366,7 @@ export class ControlConnection {
       this.calls.remove(call.callId);
       this.cleared(call, 'stop');
     }
-    this.pending.clear();
+    this.pending = null;
   }
 
   private close(by: 'peer' | 'local' | 'timeout' | 'error', reason: string): void {

@@ -4,7 +4,9 @@
 // Rules:
 // - Sans-I/O: the caller pushes whatever TCP delivered, in chunks of any size.
 // - Memory is bounded: at most one partial message (≤ maxMessageLength octets) is
-//   kept between pushes, in one buffer allocated up front. Whole messages found
+//   kept between pushes, in a buffer that exists only while a message is split across
+//   chunks (rare: most connections never need it, and an idle one should not pay
+//   maxMessageLength octets for it). Whole messages found
 //   inside a chunk are returned as subarrays of that chunk (no copy), so they are
 //   valid as long as the caller keeps the chunk; assembled ones are fresh copies.
 // - A Length below the header size or above the cap, or a wrong Magic Cookie, means
@@ -30,13 +32,13 @@ export interface FramerOptions {
 
 export class ControlFramer {
   readonly maxMessageLength: number;
-  private readonly partial: Uint8Array;
+  /** Only while a message is incomplete (have > 0). */
+  private partial: Uint8Array | null = null;
   private have = 0; // octets of a partial message held in `partial`
   private fatal: DecodeError | undefined;
 
   constructor(options: FramerOptions = {}) {
     this.maxMessageLength = Math.max(options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH, HEADER_LENGTH);
-    this.partial = new Uint8Array(this.maxMessageLength);
   }
 
   /** The fatal error that stopped the framer, if any. */
@@ -77,26 +79,28 @@ export class ControlFramer {
           }
         }
         // Incomplete: keep the tail (shorter than its Length, so within the cap).
-        this.partial.set(chunk.subarray(off), 0);
+        (this.partial ??= new Uint8Array(this.maxMessageLength)).set(chunk.subarray(off), 0);
         this.have = rem;
         return out;
       }
       // Slow path: complete the held partial message.
-      const target = this.have < PREFIX ? PREFIX : this.lengthOf(this.partial);
+      const partial = this.partial!; // have > 0: it exists
+      const target = this.have < PREFIX ? PREFIX : this.lengthOf(partial);
       const take = Math.min(target - this.have, chunk.length - off);
-      this.partial.set(chunk.subarray(off, off + take), this.have);
+      partial.set(chunk.subarray(off, off + take), this.have);
       this.have += take;
       off += take;
       if (this.have < target) return out;
       if (target === PREFIX) {
-        if (this.checkPrefix(this.partial, 0) < 0) {
+        if (this.checkPrefix(partial, 0) < 0) {
           out.push(this.fatal!);
           return out;
         }
         continue; // now the Length is known; keep filling
       }
-      out.push(this.partial.slice(0, this.have));
+      out.push(partial.slice(0, this.have));
       this.have = 0;
+      this.partial = null;
     }
     return out;
   }

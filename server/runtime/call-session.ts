@@ -3,7 +3,7 @@
 // the live-session registry and accounting. Everything here runs on the event loop;
 // the per-packet path is onGre() (from the GRE socket) and sendIp() (from TUN).
 
-import type { Logger } from 'pino';
+import { FieldLogger } from '../log.js';
 import type { AuthRequest, AuthResult } from '../../auth-plugins/types.js';
 import type { SessionCounters, TerminateCause } from '../../accounting/record.js';
 import type { GrePacket } from '../gre/codec.js';
@@ -11,7 +11,7 @@ import { GreWindow } from '../gre/window.js';
 import { ipv4FromString, ipv4ToString } from '../gre/ipv4.js';
 import type { Lease } from '../ippool.js';
 import { PppSession } from '../ppp/session.js';
-import type { DownCause, NetworkUp, PppEvent } from '../ppp/session-types.js';
+import type { DownCause, NetworkUp, PppEvent, PppSessionOptions } from '../ppp/session-types.js';
 import { earliest, now, TimerSlot } from '../timers.js';
 import { explainDown, terminateCauseOf } from './causes.js';
 import { Channel, publish } from '../events.js';
@@ -32,7 +32,7 @@ export class CallSession {
   readonly createdAt = Date.now();
   readonly #createdMono = now();
   /** Every line carries sid, callId and peer; `user` is added once the user is known. */
-  log: Logger;
+  log: FieldLogger;
   state: SessionState = 'starting';
   userName: string | undefined;
   peerName: string | undefined;
@@ -49,11 +49,13 @@ export class CallSession {
   readonly #gre: GreWindow;
   readonly #timer: TimerSlot;
   #lease: Lease | undefined;
+  /** The accept being acted on: from the verdict until the network is up (then let go). */
   #authResult: Extract<AuthResult, { verdict: 'accept' }> | undefined;
   #endCause: TerminateCause | undefined;
   #endReason: string | undefined;
   readonly #limits = new SessionLimits();
-  #pendingLimits = { sessionTimeout: 0, idleTimeout: 0, interimInterval: 0 };
+  /** Limits from the auth reply, applied when the network comes up. */
+  #pendingLimits: { sessionTimeout: number; idleTimeout: number; interimInterval: number } | undefined;
   readonly #acct: SessionAccounting;
   #greSeen = false;
 
@@ -65,9 +67,9 @@ export class CallSession {
     this.localAddress = p.localAddress;
     this.#deps = deps;
     this.sessionId = deps.newSessionId();
-    this.log = deps.log.child({ sid: this.sessionId, callId: p.callId, peer: this.peerAddress });
+    this.log = new FieldLogger(deps.log, { sid: this.sessionId, callId: p.callId, peer: this.peerAddress });
     this.#gre = new GreWindow({ peerWindow: p.peerWindow });
-    this.#ppp = new PppSession({ ...deps.ppp, role: 'server' });
+    this.#ppp = new PppSession(serverOptions(deps.ppp));
     this.#timer = new TimerSlot(() => this.#onTimer());
     this.#acct = new SessionAccounting(deps.accounting);
     this.#lease = p.lease;
@@ -253,7 +255,7 @@ export class CallSession {
   #authenticated(e: Extract<PppEvent, { type: 'authenticated' }>, t: number): void {
     this.userName = e.userName;
     this.authMethod = e.method ?? 'none';
-    this.log = this.log.child({ user: e.userName });
+    this.log = this.log.with({ user: e.userName });
     this.#deps.registry.bindUser(this, e.userName);
     const refused = this.#deps.admit?.(this);
     if (refused !== undefined) {
@@ -290,7 +292,8 @@ export class CallSession {
     this.network = e;
     this.state = 'up';
     this.upAt = Date.now();
-    this.#limits.begin(t, this.#pendingLimits);
+    this.#limits.begin(t, this.#pendingLimits ?? NO_LIMITS);
+    this.#pendingLimits = undefined;
     const ip = ipv4FromString(e.remote) ?? 0;
     this.remoteIp = ip;
     this.#deps.registry.bindAddress(this, ip);
@@ -308,6 +311,9 @@ export class CallSession {
         interimSeconds: this.#limits.interimSeconds,
       }),
     );
+    // Read above for the last time: its keys, authenticator response and attributes
+    // would otherwise stay with the session for its whole life.
+    this.#authResult = undefined;
     publish(Channel.sessionUp, {
       sessionId: this.sessionId,
       userName: this.userName ?? '',
@@ -382,4 +388,14 @@ export class CallSession {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_LIMITS = { sessionTimeout: 0, idleTimeout: 0, interimInterval: 0 } as const;
+
+/** The PPP options of the server role, one object per deps.ppp (PppSession derives its
+ *  configuration once per options object, so every call shares it). */
+const serverOptionsCache = new WeakMap<CallDeps['ppp'], PppSessionOptions>();
+function serverOptions(ppp: CallDeps['ppp']): PppSessionOptions {
+  let o = serverOptionsCache.get(ppp);
+  if (!o) serverOptionsCache.set(ppp, (o = { ...ppp, role: 'server' }));
+  return o;
+}
 const NO_GRE_WARN_MS = 10_000;

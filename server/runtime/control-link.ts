@@ -8,6 +8,7 @@ import type { TerminateCause } from '../../accounting/record.js';
 import { ControlConnection } from '../pptp/control.js';
 import { CdnResult, StopReason } from '../pptp/constants.js';
 import type { ControlEvent, ControlOptions } from '../pptp/control-types.js';
+import { FieldLogger } from '../log.js';
 import { now, TimerSlot } from '../timers.js';
 import type { CallSession } from './call-session.js';
 import { Channel, publish } from '../events.js';
@@ -32,32 +33,25 @@ export interface ControlLinkLimits {
 export class ControlLink {
   readonly peerAddress: string;
   readonly localAddress: string;
-  readonly log: Logger;
+  /** Every line carries peer. */
+  readonly log: FieldLogger;
   readonly calls = new Map<number, CallSession>();
   readonly #socket: Socket;
   readonly #core: ControlConnection;
   readonly #timer: TimerSlot;
   readonly #host: ControlHost;
   readonly #callDeadlineMs: number;
-  readonly #callTimer: TimerSlot;
+  /** limits.deadlines.call, from SCCRP until the first call (made only when that starts). */
+  #callTimer: TimerSlot | undefined;
   #closed = false;
 
   constructor(socket: Socket, options: ControlOptions, host: ControlHost, log: Logger, limits: ControlLinkLimits = {}) {
     this.#socket = socket;
     this.#host = host;
     this.#callDeadlineMs = limits.callDeadlineMs ?? 0;
-    // A connection that never places a call holds a socket and a per-source slot for
-    // nothing (a cheap flood): it gets limits.deadlines.call to do so, then is stopped.
-    this.#callTimer = new TimerSlot(() => {
-      if (this.#closed || this.calls.size > 0) return;
-      this.log.warn(
-        `control connection from ${this.peerAddress}: no call within ${this.#callDeadlineMs / 1000} s (limits.deadlines.call), closing it`,
-      );
-      this.stop(StopReason.None);
-    });
     this.peerAddress = normalize(socket.remoteAddress);
     this.localAddress = normalize(socket.localAddress);
-    this.log = log.child({ peer: this.peerAddress });
+    this.log = new FieldLogger(log, { peer: this.peerAddress });
     this.#core = new ControlConnection(options, now());
     this.#timer = new TimerSlot(() => {
       this.#core.handleTimeout(now());
@@ -109,7 +103,7 @@ export class ControlLink {
           { vendor: ev.peer.vendorString, host: ev.peer.hostName, firmware: ev.peer.firmwareRevision },
           `control connection up from ${this.peerAddress} (${ev.peer.vendorString || 'unknown vendor'})`,
         );
-        if (this.#callDeadlineMs > 0) this.#callTimer.set(now() + this.#callDeadlineMs);
+        if (this.#callDeadlineMs > 0) this.#armCallDeadline();
         return;
       case 'outgoing-call-request': {
         const r = this.#host.placeCall(this, ev);
@@ -121,7 +115,8 @@ export class ControlLink {
           return;
         }
         const s = r.session;
-        this.#callTimer.clear();
+        this.#callTimer?.clear();
+        this.#callTimer = undefined;
         this.calls.set(s.callId, s);
         this.#core.acceptCall(ev.peerCallId, { callId: s.callId, window: 64 });
         // The OCRP must leave before our first GRE packet (LCP Configure-Request).
@@ -162,6 +157,19 @@ export class ControlLink {
     }
   }
 
+  // A connection that never places a call holds a socket and a per-source slot for
+  // nothing (a cheap flood): it gets limits.deadlines.call to do so, then is stopped.
+  #armCallDeadline(): void {
+    this.#callTimer ??= new TimerSlot(() => {
+      if (this.#closed || this.calls.size > 0) return;
+      this.log.warn(
+        `control connection from ${this.peerAddress}: no call within ${this.#callDeadlineMs / 1000} s (limits.deadlines.call), closing it`,
+      );
+      this.stop(StopReason.None);
+    });
+    this.#callTimer.set(now() + this.#callDeadlineMs);
+  }
+
   #flushTransmit(): void {
     for (let out = this.#core.pollTransmit(); out; out = this.#core.pollTransmit()) {
       if (!this.#closed) this.#socket.write(out);
@@ -179,7 +187,8 @@ export class ControlLink {
     if (this.#closed) return;
     this.#closed = true;
     this.#timer.clear();
-    this.#callTimer.clear();
+    this.#callTimer?.clear();
+    this.#callTimer = undefined;
     this.#endCalls('Lost-Carrier', 'control connection lost');
     publish(Channel.controlDown, { peer: this.peerAddress });
     this.#host.linkClosed(this);

@@ -1,7 +1,7 @@
 // One authentication attempt of a call: the request handed to the plugin chain, and
 // the report of its verdict (a lifecycle event, and a log line in plain words that
 // names the method, the user, the source address and the MS-CHAP error code).
-import type { Logger } from 'pino';
+import type { LineLog } from '../log.js';
 import type { AuthCredentials, AuthRequest, AuthResult } from '../../auth-plugins/types.js';
 import { Channel, publish } from '../events.js';
 import { now } from '../timers.js';
@@ -36,7 +36,7 @@ export class AuthAttempt {
   }
 
   /** Publishes the verdict and logs a refusal. */
-  report(call: CallEndpoints, result: AuthResult, log: Logger): void {
+  report(call: CallEndpoints, result: AuthResult, log: LineLog): void {
     const peerName = this.request.peerName;
     publish(Channel.auth, {
       sessionId: call.sessionId,

@@ -14,7 +14,9 @@
 //   peer re-computed (e.g. a new MS-CHAPv2 Peer-Challenge) and holds only its latest, so it is
 //   kept, the verdict for the superseded one is ignored and the latest is verified instead.
 // - After the answer, a Response with the answered Identifier gets the same answer again
-//   (RFC 1994 §4.2: the Success may be lost).
+//   (RFC 1994 §4.2: the Success may be lost). Once successful the handler lives as long as
+//   the link but needs only that: the Success packet is kept as a string and everything
+//   else of the exchange (challenge, Response, credentials, packets) is let go.
 // - MS-CHAP retry (RFC 2433 §8, RFC 2759 §6): R=1 only while attempts < maxChallenges and the
 //   error is 691; the Failure's C= is the next challenge. With R=0 a Failure ends authentication.
 import { randomBytes } from 'node:crypto';
@@ -45,6 +47,9 @@ export interface ChapServerDigest {
   failureMessage(error: number, retry: boolean, nextChallenge: Buffer, replyMessage: string | undefined): string;
 }
 
+/** Shared, never written. */
+const NO_CHALLENGE: Buffer = Buffer.alloc(0);
+
 type State = 'initial' | 'challenge-sent' | 'verifying' | 'retry-wait' | 'success' | 'failure';
 
 interface ReceivedResponse {
@@ -66,15 +71,18 @@ export class ChapServer implements AuthProtocolHandler {
   private state: State = 'initial';
   private readonly deadline = new Deadline();
   private identifier = 0; // Identifier of the current Challenge (or the one expected after R=1)
-  private challenge: Buffer = Buffer.alloc(0);
+  private challenge: Buffer = NO_CHALLENGE;
   private challengePacket: Buffer | null = null;
   private transmits = 0; // Challenge transmissions in this attempt
   private attempts = 0; // challenges issued: 1 + MS-CHAP retries
   private verifies = 0; // verify actions in this attempt (bounded by maxRetransmits)
   private pending: ReceivedResponse | null = null; // being verified
   private latest: ReceivedResponse | null = null; // a newer, different Response that arrived meanwhile
-  private answer: Answer | null = null; // the last Success/Failure sent
-  private readonly serverName: Buffer;
+  private answer: Answer | null = null; // the last Failure sent (a Success is kept below)
+  /** In 'success': the Success packet (latin1, one octet per char) and its Identifier. */
+  private successPacket: string | null = null;
+  private successId = -1;
+  private readonly serverName: string; // the config's string, shared by every link
   private readonly maxChallenges: number;
   private readonly retransmitMs: number;
   private readonly maxRetransmits: number;
@@ -85,7 +93,7 @@ export class ChapServer implements AuthProtocolHandler {
     opts: AuthServerOptions,
   ) {
     this.method = digest.method;
-    this.serverName = encodeText(opts.serverName).subarray(0, 255);
+    this.serverName = opts.serverName;
     this.maxChallenges = Math.max(1, opts.maxChallenges ?? AuthDefaults.maxChallenges);
     this.retransmitMs = opts.retransmitMs ?? AuthDefaults.retransmitMs;
     this.maxRetransmits = Math.max(1, opts.maxRetransmits ?? AuthDefaults.maxRetransmits);
@@ -123,6 +131,7 @@ export class ChapServer implements AuthProtocolHandler {
         return [];
       }
       case 'success':
+        return this.successPacket !== null && id === this.successId ? [this.send(Buffer.from(this.successPacket, 'latin1'))] : [];
       case 'failure':
         return this.answer && id === this.answer.identifier ? [this.send(this.answer.packet)] : [];
       default:
@@ -157,12 +166,13 @@ export class ChapServer implements AuthProtocolHandler {
     if (result.verdict === 'accept') {
       const msg = this.digest.successMessage(result, pend.credentials);
       if (msg !== null) {
-        this.answer = { identifier: pend.identifier, value: pend.value, packet: this.status(ChapCode.Success, pend, msg) };
+        const packet = this.status(ChapCode.Success, pend, msg);
         this.state = 'success';
+        this.settle(pend.identifier, packet);
         const success: AuthAction = result.mppeKeys
           ? { type: 'success', userName: result.userName, mppeKeys: result.mppeKeys, result }
           : { type: 'success', userName: result.userName, result };
-        return [this.deadline.set(null), this.send(this.answer.packet), success];
+        return [this.deadline.set(null), this.send(packet), success];
       }
       // RFC 2759 §5: a Success without S= makes the peer end the session; say Failure instead.
       return this.reject(pend, MschapError.AUTHENTICATION_FAILURE, undefined, 'accept without an MS-CHAPv2 authenticator response', now, false);
@@ -198,6 +208,23 @@ export class ChapServer implements AuthProtocolHandler {
     return [this.deadline.set(null), this.send(this.answer.packet), this.failure(reason, mschapError)];
   }
 
+  settled(): AuthProtocolHandler {
+    return this.state === 'success' && this.successPacket !== null
+      ? new ChapSuccessReplay(this.method, this.successId, this.successPacket)
+      : this;
+  }
+
+  /** Success: keep only what re-answering a retransmitted Response needs (see the header). */
+  private settle(identifier: number, packet: Buffer): void {
+    this.successId = identifier;
+    this.successPacket = packet.toString('latin1');
+    this.answer = null;
+    this.pending = null;
+    this.latest = null;
+    this.challenge = NO_CHALLENGE;
+    this.challengePacket = null;
+  }
+
   private beginVerify(identifier: number, value: Buffer, name: Buffer): AuthAction[] {
     const r = this.receive(identifier, value, name);
     if (!r) return []; // malformed Value: ignored, the Challenge timer keeps running
@@ -219,7 +246,8 @@ export class ChapServer implements AuthProtocolHandler {
   }
 
   private sendChallenge(now: number): AuthAction[] {
-    this.challengePacket = encodeChapValue(ChapCode.Challenge, this.identifier, this.challenge, this.serverName);
+    const name = encodeText(this.serverName).subarray(0, 255);
+    this.challengePacket = encodeChapValue(ChapCode.Challenge, this.identifier, this.challenge, name);
     this.transmits = 1;
     this.state = 'challenge-sent';
     return [this.send(this.challengePacket), this.deadline.set(now + this.retransmitMs)];
@@ -251,5 +279,39 @@ export class ChapServer implements AuthProtocolHandler {
 
   private send(payload: Buffer): AuthAction {
     return { type: 'send', protocol: PppProtocol.CHAP, payload };
+  }
+}
+
+/**
+ * What is left of a successful CHAP exchange for the rest of the link: a Response
+ * retransmitted with the answered Identifier gets the same Success again (RFC 1994 §4.2);
+ * everything else is ignored, as ChapServer does in its 'success' state.
+ */
+export class ChapSuccessReplay implements AuthProtocolHandler {
+  readonly protocol = PppProtocol.CHAP;
+
+  constructor(
+    readonly method: AuthMethod,
+    private readonly identifier: number,
+    /** The Success packet, one octet per char (latin1). */
+    private readonly packet: string,
+  ) {}
+
+  start(_now: number): AuthAction[] {
+    return [];
+  }
+
+  input(packet: Buffer, _now: number): AuthAction[] {
+    const p = decodeChap(packet);
+    if (isDecodeError(p) || p.code !== ChapCode.Response || p.identifier !== this.identifier) return [];
+    return [{ type: 'send', protocol: PppProtocol.CHAP, payload: Buffer.from(this.packet, 'latin1') }];
+  }
+
+  handleTimeout(_now: number): AuthAction[] {
+    return [];
+  }
+
+  handleVerdict(_result: AuthResult, _now: number): AuthAction[] {
+    return [];
   }
 }

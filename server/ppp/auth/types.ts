@@ -34,6 +34,12 @@ export interface AuthProtocolHandler {
   handleTimeout(now: number): AuthAction[];
   /** Server role only: the chain's answer to the last `verify` action. */
   handleVerdict(result: AuthResult, now: number): AuthAction[];
+  /**
+   * After 'success': a handler that does only what is still needed for the rest of the link
+   * (re-answering a retransmitted Response), so the session need not keep the whole
+   * exchange. Absent = keep this one.
+   */
+  settled?(): AuthProtocolHandler;
 }
 
 export interface AuthServerOptions {

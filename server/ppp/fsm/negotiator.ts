@@ -197,7 +197,7 @@ export class Negotiator {
           this.hooks.notice?.(`${this.name}: Configure-Reject id ${pkt.identifier} is not a subset of our request; discarded`);
           return null;
         }
-        this.reqAnswered = true;
+        this.answered();
         this.applyNakOrReject(pkt.code, opts);
         this.fire(CpEvent.Rcn, now);
         return null;
@@ -248,10 +248,20 @@ export class Negotiator {
 
   private ackReceived(pkt: CpPacket): void {
     if (!this.negotiating()) return;
-    this.reqAnswered = true;
+    this.answered();
     const opts = decodeOptions(pkt.data, this.name);
     if (!Array.isArray(opts)) return;
     for (const o of opts) this.handler(o.type)?.acked?.(o.data);
+  }
+
+  /**
+   * Our request got its reply: later replies to it are discarded before its options are
+   * looked at (validReply), so they are not kept — on an Opened link they would only
+   * pin memory (and the 8 KB Buffer pool slab they were cut from) for the link's life.
+   */
+  private answered(): void {
+    this.reqAnswered = true;
+    this.reqOptions = NO_OPTIONS;
   }
 
   private rejectIsSubset(opts: readonly CpOption[]): boolean {

@@ -9,6 +9,7 @@
 // Client role: we ask 0.0.0.0 (and, if wanted, 0.0.0.0 for DNS/NBNS) and take the Naks.
 import { ipv4FromString } from '../../gre/ipv4.js';
 import { ACK, nak, REJECT, type OptionHandler, type OptionVerdict } from '../fsm/negotiator.js';
+import { OptionTypeSet } from '../fsm/option-set.js';
 
 export const IpcpOption = {
   IPAddresses: 1, // RFC 1172, deprecated
@@ -58,7 +59,7 @@ export class IpcpOptionState {
   remote = 0;
   dns: [number, number] = [0, 0];
   wins: [number, number] = [0, 0];
-  readonly rejected = new Set<number>();
+  readonly rejected = new OptionTypeSet();
 }
 
 // Classes rather than object literals of closures: methods on a prototype cost nothing
@@ -115,18 +116,21 @@ class IpAddressHandler implements OptionHandler {
 
 /** RFC 1877 §1.1-1.4: one handler per name-server option. */
 class NameServerHandler implements OptionHandler {
-  private readonly isDns: boolean;
-  private readonly slot: 0 | 1;
-  private readonly wanted: boolean;
+  // isDns, slot and wanted are derived from type and plan on use: four of these per link.
   constructor(
     readonly type: 129 | 130 | 131 | 132,
     readonly name: string,
     private readonly plan: IpcpPlan,
     private readonly st: IpcpOptionState,
-  ) {
-    this.isDns = type === IpcpOption.PrimaryDNS || type === IpcpOption.SecondaryDNS;
-    this.slot = type === IpcpOption.PrimaryDNS || type === IpcpOption.PrimaryNBNS ? 0 : 1;
-    this.wanted = plan.role === 'client' && (this.isDns ? plan.requestDns : plan.requestWins);
+  ) {}
+  private get isDns(): boolean {
+    return this.type === IpcpOption.PrimaryDNS || this.type === IpcpOption.SecondaryDNS;
+  }
+  private get slot(): 0 | 1 {
+    return this.type === IpcpOption.PrimaryDNS || this.type === IpcpOption.PrimaryNBNS ? 0 : 1;
+  }
+  private get wanted(): boolean {
+    return this.plan.role === 'client' && (this.isDns ? this.plan.requestDns : this.plan.requestWins);
   }
   private planned(): number {
     return (this.isDns ? this.plan.dns : this.plan.wins)[this.slot];

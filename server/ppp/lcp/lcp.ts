@@ -47,7 +47,7 @@ export class Lcp {
   readonly keepalive: Keepalive;
 
   constructor(
-    private readonly cfg: LcpConfig,
+    cfg: LcpConfig,
     private readonly hooks: LcpHooks,
   ) {
     this.keepalive = new Keepalive(cfg.echoIntervalMs, cfg.echoFailure);

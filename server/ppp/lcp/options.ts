@@ -5,6 +5,7 @@
 // unknown) are Configure-Rejected by the negotiator.
 import type { AuthMethod } from '../../../auth-plugins/types.js';
 import { ACK, nak, REJECT, type OptionHandler, type OptionVerdict } from '../fsm/negotiator.js';
+import { OptionTypeSet } from '../fsm/option-set.js';
 import { Protocol } from '../protocols.js';
 
 export const LcpOption = {
@@ -75,7 +76,7 @@ export class LcpOptionState {
   authIndex = 0;
   authCandidates: AuthMethod[] = [];
   // Rejections of our options: stop asking.
-  rejected = new Set<number>();
+  rejected = new OptionTypeSet();
   // Peer's side (values we Acked in its request).
   peerMru = DEFAULT_MRU;
   peerMagic = 0;
