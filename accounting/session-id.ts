@@ -11,7 +11,7 @@
 // - Within one process: ids made in the same millisecond increment the random part, so
 //   they are distinct and sort in creation order (handy in `last`, detail files).
 // 26 ASCII characters fit easily in Acct-Session-Id (max 253 octets) and in logs.
-import { pooledRandomBytes } from './random-pool.js';
+import { pooledRandomBytes } from '../server/random-pool.js';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: no I, L, O, U
 const TIME_CHARS = 10; // 50 bits ≥ 48-bit ms timestamp (good until year 10889)

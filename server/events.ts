@@ -111,6 +111,11 @@ export function publish(name: Channel, e: unknown): void {
   if (c.hasSubscribers) c.publish(e);
 }
 
+/** Whether anyone listens on `name`: lets a caller skip building an event no one reads. */
+export function subscribed(name: Channel): boolean {
+  return channel(name).hasSubscribers;
+}
+
 export function subscribe<T>(name: Channel, fn: (e: T) => void): () => void {
   const handler = (m: unknown) => fn(m as T);
   diagnostics_channel.subscribe(name, handler);

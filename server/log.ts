@@ -73,6 +73,11 @@ export class FieldLogger implements LineLog {
     private readonly fields: Fields,
   ) {}
 
+  /** Whether a line at `level` would be written: lets a caller skip building fields and text. */
+  enabled(level: Level): boolean {
+    return this.base.isLevelEnabled(level);
+  }
+
   /** The same logger with more fields (e.g. `user` once it is known). */
   with(more: Fields): FieldLogger {
     return new FieldLogger(this.base, { ...this.fields, ...more });

@@ -8,6 +8,11 @@
 // slot (~120 bytes each, plus Node's per-duration timer lists) would be paid by every idle
 // session; a heap entry costs one array slot. set()/clear() are O(log n) and re-arm the Node
 // timer only when the earliest deadline moves earlier.
+//
+// A deadline moved LATER is not re-sorted at once: the slot keeps its place (its heap key,
+// the earlier time) and is moved down only when that key comes due. Sessions push their
+// deadlines later all the time (each packet moves the ack, echo and idle deadlines), so most
+// set() calls cost one comparison; a slot is re-sorted at most once per key that comes due.
 
 import { performance } from 'node:perf_hooks';
 
@@ -19,6 +24,8 @@ export function now(): number {
 export class TimerSlot {
   /** @internal the deadline while queued (undefined = not armed). */
   at: number | undefined;
+  /** @internal its place in the heap: ≤ at (equal unless the deadline moved later since). */
+  key = 0;
   /** @internal position in the shared heap, -1 when not queued. */
   index = -1;
   readonly #fire: () => void;
@@ -35,7 +42,15 @@ export class TimerSlot {
     }
     if (this.at === at && this.index >= 0) return;
     this.at = at;
-    schedule(this);
+    if (this.index < 0) {
+      this.key = at;
+      insert(this);
+    } else if (at < this.key) {
+      this.key = at;
+      up(this.index);
+      rearm();
+    }
+    // else: later than its key; re-sorted when the key comes due (see onTimer).
   }
 
   get deadline(): number | undefined {
@@ -62,15 +77,10 @@ let armed: NodeJS.Timeout | undefined;
 /** The deadline the Node timer is armed for (Infinity when none). */
 let armedAt = Infinity;
 
-function schedule(s: TimerSlot): void {
-  if (s.index < 0) {
-    s.index = heap.length;
-    heap.push(s);
-    up(s.index);
-  } else {
-    // The deadline changed: it moves one way or the other.
-    down(up(s.index));
-  }
+function insert(s: TimerSlot): void {
+  s.index = heap.length;
+  heap.push(s);
+  up(s.index);
   rearm();
 }
 
@@ -88,9 +98,9 @@ function unschedule(s: TimerSlot): void {
 
 function rearm(): void {
   const top = heap[0];
-  if (!top || top.at! >= armedAt) return; // the armed timer comes first anyway
+  if (!top || top.key >= armedAt) return; // the armed timer comes first anyway
   if (armed) clearTimeout(armed);
-  armedAt = top.at!;
+  armedAt = top.key;
   armed = setTimeout(onTimer, Math.min(MAX_DELAY, Math.max(0, Math.ceil(armedAt - now()))));
   // Timers never keep the process alive on their own: sockets do.
   armed.unref();
@@ -104,7 +114,14 @@ function onTimer(): void {
   // stops it firing, and one that re-arms a slot (even for a time already past) gets the
   // next timer turn, as with one Node timer per slot.
   const due: TimerSlot[] = [];
-  for (let top = heap[0]; top !== undefined && top.at! <= t; top = heap[0]) {
+  for (let top = heap[0]; top !== undefined && top.key <= t; top = heap[0]) {
+    if (top.at! > top.key) {
+      // Its deadline moved later since it was placed: sort it in at the real one (which may
+      // still be due now; then it comes round again in this loop, in deadline order).
+      top.key = top.at!;
+      down(0);
+      continue;
+    }
     unschedule(top);
     due.push(top);
   }
@@ -118,7 +135,7 @@ function onTimer(): void {
 }
 
 function less(a: TimerSlot, b: TimerSlot): boolean {
-  return a.at! < b.at!;
+  return a.key < b.key;
 }
 
 /** Moves heap[i] towards the root; returns its final index. */
@@ -156,9 +173,18 @@ function down(i: number): void {
   s.index = i;
 }
 
-/** The earliest of several optional deadlines. */
-export function earliest(...ats: (number | null | undefined)[]): number | undefined {
+/** The earliest of up to four optional deadlines (fixed parameters, not a rest array: this
+ *  runs after every packet a session handles). */
+export function earliest(
+  a?: number | null,
+  b?: number | null,
+  c?: number | null,
+  d?: number | null,
+): number | undefined {
   let best: number | undefined;
-  for (const a of ats) if (a !== null && a !== undefined && (best === undefined || a < best)) best = a;
+  if (a !== null && a !== undefined) best = a;
+  if (b !== null && b !== undefined && (best === undefined || b < best)) best = b;
+  if (c !== null && c !== undefined && (best === undefined || c < best)) best = c;
+  if (d !== null && d !== undefined && (best === undefined || d < best)) best = d;
   return best;
 }

@@ -4,6 +4,7 @@ import { RFC1661_DEFAULTS, type RestartConfig } from './fsm/restart.js';
 import type { LcpConfig } from './lcp/lcp.js';
 import { AUTH_PREFERENCE } from './lcp/options.js';
 import { type PhaseDeadlines, type PppSessionOptions, SESSION_DEFAULTS } from './session-types.js';
+import { pooledRandomUint32 } from '../random-pool.js';
 import { randomSource, sortAuth } from './session-util.js';
 
 /** What a session derives from its options alone: made once per options object and shared
@@ -16,7 +17,7 @@ export interface Derived {
 }
 
 const derivedCache = new WeakMap<PppSessionOptions, Derived>();
-const defaultNewMagic = (): number => randomSource(4).readUInt32BE(0);
+const defaultNewMagic = (): number => pooledRandomUint32();
 
 export function derivedOf(opts: PppSessionOptions): Derived {
   const cached = derivedCache.get(opts);

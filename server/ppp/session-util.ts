@@ -1,9 +1,10 @@
 // Small helpers of the PPP session.
-import { randomBytes } from 'node:crypto';
 import type { AuthMethod } from '../../auth-plugins/types.js';
 import type { MppeCcpPolicy } from './ccp/mppe-option.js';
+import { pooledRandomBytes } from '../random-pool.js';
 
-export const randomSource = (n: number): Buffer => randomBytes(n);
+/** CHAP challenges and the like: from the process-wide pool (one OpenSSL call per 4 KiB). */
+export const randomSource = (n: number): Buffer => pooledRandomBytes(n);
 
 /** Allowed methods in our fixed order of preference, without duplicates. */
 export function sortAuth(methods: readonly AuthMethod[], preference: readonly AuthMethod[]): AuthMethod[] {

@@ -8,19 +8,20 @@ import type { AuthRequest, AuthResult } from '../../auth-plugins/types.js';
 import type { SessionCounters, TerminateCause } from '../../accounting/record.js';
 import type { GrePacket } from '../gre/codec.js';
 import { GreWindow } from '../gre/window.js';
-import { ipv4FromString, ipv4ToString } from '../gre/ipv4.js';
+import { ipv4ToString } from '../gre/ipv4.js';
+import { parseIPv4 } from '../ppp/ipcp/options.js';
 import type { Lease } from '../ippool.js';
 import { PppSession } from '../ppp/session.js';
 import type { DownCause, NetworkUp, PppEvent, PppSessionOptions } from '../ppp/session-types.js';
 import { earliest, now, TimerSlot } from '../timers.js';
 import { explainDown, terminateCauseOf } from './causes.js';
-import { Channel, publish } from '../events.js';
+import { Channel, publish, subscribed } from '../events.js';
 import { encryptionName, SessionAccounting, sessionInfoOf } from './session-accounting.js';
 import { SessionLimits } from './session-limits.js';
 import { AuthAttempt } from './session-auth.js';
-import type { CallDeps, CallParams, SessionState } from './call-types.js';
+import type { CallDeps, CallOwner, CallParams, SessionState } from './call-types.js';
 
-export type { CallDeps, CallParams, GreTx, SessionState, TunTx } from './call-types.js';
+export type { CallDeps, CallOwner, CallParams, GreTx, SessionState, TunTx } from './call-types.js';
 
 export class CallSession {
   readonly callId: number;
@@ -45,6 +46,7 @@ export class CallSession {
   spoofedSource = 0;
 
   readonly #deps: CallDeps;
+  readonly #owner: CallOwner | undefined;
   readonly #ppp: PppSession;
   readonly #gre: GreWindow;
   readonly #timer: TimerSlot;
@@ -57,7 +59,8 @@ export class CallSession {
   /** Limits from the auth reply, applied when the network comes up. */
   #pendingLimits: { sessionTimeout: number; idleTimeout: number; interimInterval: number } | undefined;
   readonly #acct: SessionAccounting;
-  #greSeen = false;
+  /** When to say that no GRE has arrived (until the first GRE packet). */
+  #noGreAt: number | undefined;
 
   constructor(p: CallParams, deps: CallDeps) {
     this.callId = p.callId;
@@ -66,7 +69,8 @@ export class CallSession {
     this.peerAddress = ipv4ToString(p.peerIp);
     this.localAddress = p.localAddress;
     this.#deps = deps;
-    this.sessionId = deps.newSessionId();
+    this.#owner = p.owner;
+    this.sessionId = p.sessionId ?? deps.newSessionId();
     this.log = new FieldLogger(deps.log, { sid: this.sessionId, callId: p.callId, peer: this.peerAddress });
     this.#gre = new GreWindow({ peerWindow: p.peerWindow });
     this.#ppp = new PppSession(serverOptions(deps.ppp));
@@ -87,14 +91,8 @@ export class CallSession {
   start(): void {
     const t = now();
     // Diagnose the commonest field failure in plain words: TCP 1723 works, GRE never arrives.
-    const noGre = new TimerSlot(() => {
-      if (this.#greSeen || this.state === 'ended') return;
-      this.log.warn(
-        `control connection up, no GRE from ${this.peerAddress} in ${NO_GRE_WARN_MS / 1000} s: ` +
-          'is IP protocol 47 blocked, or is there NAT without a PPTP helper?',
-      );
-    });
-    noGre.set(t + NO_GRE_WARN_MS);
+    // A deadline on the session's own timer (see #onTimer), not a timer of its own per call.
+    this.#noGreAt = t + NO_GRE_WARN_MS;
     this.#ppp.start(t);
     this.#pump(t);
   }
@@ -103,7 +101,7 @@ export class CallSession {
 
   /** A GRE packet for our call id (the source address was checked by the caller). */
   onGre(pkt: GrePacket, t: number): void {
-    this.#greSeen = true;
+    this.#noGreAt = undefined;
     if (pkt.ack !== undefined) this.#gre.onAck(pkt.ack, t);
     if (pkt.seq === undefined || pkt.payload.length === 0) {
       this.#armTimer();
@@ -188,12 +186,19 @@ export class CallSession {
 
   #armTimer(): void {
     if (this.state === 'ended') return;
-    this.#timer.set(earliest(this.#ppp.nextTimeout(), this.#gre.nextDeadline(), this.#limits.deadline()));
+    this.#timer.set(earliest(this.#ppp.nextTimeout(), this.#gre.nextDeadline(), this.#limits.deadline(), this.#noGreAt));
   }
 
   #onTimer(): void {
     if (this.state === 'ended') return;
     const t = now();
+    if (this.#noGreAt !== undefined && t >= this.#noGreAt) {
+      this.#noGreAt = undefined;
+      this.log.warn(
+        `control connection up, no GRE from ${this.peerAddress} in ${NO_GRE_WARN_MS / 1000} s: ` +
+          'is IP protocol 47 blocked, or is there NAT without a PPTP helper?',
+      );
+    }
     const ack = this.#gre.ackDue(t);
     if (ack !== undefined) this.#deps.gre.send(this.peerIp, this.peerCallId, undefined, ack, EMPTY);
     const due = this.#limits.due(t);
@@ -227,8 +232,9 @@ export class CallSession {
         this.log.info(e.message);
         return;
       case 'phase':
-        this.log.debug({ phase: e.phase }, 'PPP phase');
-        publish(Channel.phase, { sessionId: this.sessionId, phase: e.phase, at: t });
+        // Several per set-up: nothing is built unless someone reads it.
+        if (this.log.enabled('debug')) this.log.debug({ phase: e.phase }, 'PPP phase');
+        if (subscribed(Channel.phase)) publish(Channel.phase, { sessionId: this.sessionId, phase: e.phase, at: t });
         return;
     }
   }
@@ -294,14 +300,16 @@ export class CallSession {
     this.upAt = Date.now();
     this.#limits.begin(t, this.#pendingLimits ?? NO_LIMITS);
     this.#pendingLimits = undefined;
-    const ip = ipv4FromString(e.remote) ?? 0;
+    const ip = parseIPv4(e.remote) ?? 0;
     this.remoteIp = ip;
     this.#deps.registry.bindAddress(this, ip);
     const enc = encryptionName(e.mppe);
-    this.log.info(
-      { user: this.userName, peerName: this.peerName, address: e.remote, local: e.local, method: this.authMethod, encryption: enc },
-      `session up: ${this.peerName ?? this.userName} from ${this.peerAddress} got ${e.remote} (${this.authMethod}, ${enc})`,
-    );
+    if (this.log.enabled('info')) {
+      this.log.info(
+        { user: this.userName, peerName: this.peerName, address: e.remote, local: e.local, method: this.authMethod, encryption: enc },
+        `session up: ${this.peerName ?? this.userName} from ${this.peerAddress} got ${e.remote} (${this.authMethod}, ${enc})`,
+      );
+    }
     this.#acct.start(
       sessionInfoOf(this, {
         nasIdentifier: this.#deps.nasIdentifier,
@@ -314,14 +322,16 @@ export class CallSession {
     // Read above for the last time: its keys, authenticator response and attributes
     // would otherwise stay with the session for its whole life.
     this.#authResult = undefined;
-    publish(Channel.sessionUp, {
-      sessionId: this.sessionId,
-      userName: this.userName ?? '',
-      address: e.remote,
-      method: this.authMethod ?? 'none',
-      encryption: enc,
-      setupMs: t - this.#createdMono,
-    });
+    if (subscribed(Channel.sessionUp)) {
+      publish(Channel.sessionUp, {
+        sessionId: this.sessionId,
+        userName: this.userName ?? '',
+        address: e.remote,
+        method: this.authMethod ?? 'none',
+        encryption: enc,
+        setupMs: t - this.#createdMono,
+      });
+    }
     this.#deps.onUp?.(this);
   }
 
@@ -358,7 +368,7 @@ export class CallSession {
       ...c,
       durationSeconds: wasUp ? Math.round((Date.now() - (this.upAt ?? 0)) / 1000) : 0,
     });
-    this.#deps.onEnded(this);
+    this.#deps.onEnded(this, this.#owner);
   }
 
   /** CoA (RFC 5176): new Session-Timeout / Idle-Timeout for a live session, in seconds from now; 0 = off. */

@@ -35,9 +35,14 @@ export interface CallDeps {
   /** Interim-Update period in seconds (0 = none) unless the auth reply gives one. */
   readonly interimInterval: number;
   readonly accounting?: AccountingRecorder | undefined;
+  /** A session id for a call whose params carry none. */
   readonly newSessionId: () => string;
-  /** The session ended: the control connection clears the call (CDN) unless it is already gone. */
-  readonly onEnded: (s: CallSession) => void;
+  /**
+   * The session ended: the control connection (`owner`, from the call's params) clears the
+   * call (CDN) unless it is already gone. One function for every call: the server shares one
+   * deps object among all its calls instead of building closures per call.
+   */
+  readonly onEnded: (s: CallSession, owner: CallOwner | undefined) => void;
   /** Notified when the network comes up (single-session policy, hooks, metrics). */
   readonly onUp?: (s: CallSession) => void;
   /** Once the user is known: a reason to refuse the session (single-session policy), or undefined. */
@@ -52,6 +57,16 @@ export interface CallParams {
   readonly peerWindow: number;
   /** The pool address reserved when the call was accepted (PoPToP hands one out per call). */
   readonly lease?: Lease | undefined;
+  /** The session id chosen when the call was accepted (default: deps.newSessionId()). */
+  readonly sessionId?: string | undefined;
+  /** The control connection the call belongs to, handed back in deps.onEnded. */
+  readonly owner?: CallOwner | undefined;
+}
+
+/** What carries a call: its control connection (ControlLink). */
+export interface CallOwner {
+  /** Our side ends the call: Call-Disconnect-Notify (if the call is still on this link). */
+  clearCall(s: CallSession): void;
 }
 
 export type SessionState = 'starting' | 'up' | 'ended';

@@ -11,7 +11,7 @@ import type { ControlEvent, ControlOptions } from '../pptp/control-types.js';
 import { FieldLogger } from '../log.js';
 import { now, TimerSlot } from '../timers.js';
 import type { CallSession } from './call-session.js';
-import { Channel, publish } from '../events.js';
+import { Channel, publish, subscribed } from '../events.js';
 
 /** What a control link asks of the server. */
 export interface ControlHost {
@@ -64,7 +64,7 @@ export class ControlLink {
     });
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'control connection error'));
     socket.on('close', () => this.#onClose());
-    publish(Channel.controlUp, { peer: this.peerAddress });
+    if (subscribed(Channel.controlUp)) publish(Channel.controlUp, { peer: this.peerAddress });
     this.#pump();
   }
 
@@ -99,10 +99,12 @@ export class ControlLink {
   #onEvent(ev: ControlEvent): void {
     switch (ev.type) {
       case 'control-connection-up':
-        this.log.info(
-          { vendor: ev.peer.vendorString, host: ev.peer.hostName, firmware: ev.peer.firmwareRevision },
-          `control connection up from ${this.peerAddress} (${ev.peer.vendorString || 'unknown vendor'})`,
-        );
+        if (this.log.enabled('info')) {
+          this.log.info(
+            { vendor: ev.peer.vendorString, host: ev.peer.hostName, firmware: ev.peer.firmwareRevision },
+            `control connection up from ${this.peerAddress} (${ev.peer.vendorString || 'unknown vendor'})`,
+          );
+        }
         if (this.#callDeadlineMs > 0) this.#armCallDeadline();
         return;
       case 'outgoing-call-request': {

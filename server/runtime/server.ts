@@ -13,7 +13,8 @@ import { IpPool, type Lease } from '../ippool.js';
 import { CallIdAllocator } from '../pptp/call-ids.js';
 import { GeneralError, OcrpResult, StopReason } from '../pptp/constants.js';
 import { ipv4FromString } from '../gre/ipv4.js';
-import { CallSession, type CallDeps } from './call-session.js';
+import { parseIPv4 } from '../ppp/ipcp/options.js';
+import { CallSession, type CallDeps, type CallOwner } from './call-session.js';
 import { ControlLink, type ControlHost } from './control-link.js';
 import { DataPath } from './data-path.js';
 import { addHostRoute, configureTunnel, delHostRoute } from './kernel-net.js';
@@ -162,7 +163,7 @@ export class PptpServer implements ControlHost {
       interimInterval: c.accounting.radius?.interimInterval ?? 0,
       accounting: this.#accounting?.recorder,
       newSessionId,
-      onEnded: (s) => this.#callEnded(s),
+      onEnded: (s, owner) => this.#callEnded(s, owner),
       onUp: (s) => this.#sessionUp(s),
       admit: (s) => this.#admit(s),
     };
@@ -206,8 +207,8 @@ export class PptpServer implements ControlHost {
     }
     const callId = this.callIds.allocate();
     if (callId === undefined) return busy('no free call id');
-    const peerIp = ipv4FromString(link.peerAddress);
-    if (peerIp === undefined) {
+    const peerIp = parseIPv4(link.peerAddress);
+    if (peerIp === null) {
       this.callIds.release(callId);
       return { ok: false, result: OcrpResult.GeneralError, error: GeneralError.PacError, reason: 'IPv6 control connections are not supported' };
     }
@@ -224,9 +225,10 @@ export class PptpServer implements ControlHost {
       }
       lease = r.lease;
     }
+    // One deps object for every call; what is this call's own travels in its params.
     const session = new CallSession(
-      { callId, peerCallId: ocrq.peerCallId, peerIp, localAddress: link.localAddress, peerWindow: ocrq.window, lease },
-      { ...this.#callDeps!, newSessionId: () => sessionId, onEnded: (s) => this.#callEnded(s, link) },
+      { callId, peerCallId: ocrq.peerCallId, peerIp, localAddress: link.localAddress, peerWindow: ocrq.window, lease, sessionId, owner: link },
+      this.#callDeps!,
     );
     this.registry.add(session);
     return { ok: true, session };
@@ -275,7 +277,7 @@ export class PptpServer implements ControlHost {
     if (this.#proxyArp && s.network) void this.#proxyArp.add(s.network.remote);
   }
 
-  #callEnded(s: CallSession, link?: ControlLink): void {
+  #callEnded(s: CallSession, link: CallOwner | undefined): void {
     this.registry.remove(s);
     this.callIds.release(s.callId);
     link?.clearCall(s);

@@ -3,7 +3,7 @@
 // names the method, the user, the source address and the MS-CHAP error code).
 import type { LineLog } from '../log.js';
 import type { AuthCredentials, AuthRequest, AuthResult } from '../../auth-plugins/types.js';
-import { Channel, publish } from '../events.js';
+import { Channel, publish, subscribed } from '../events.js';
 import { now } from '../timers.js';
 
 const METHOD_NAME: Readonly<Record<string, string>> = { 'mschap-v2': 'MS-CHAPv2', 'mschap-v1': 'MS-CHAPv1', 'chap-md5': 'CHAP-MD5', pap: 'PAP' };
@@ -38,7 +38,7 @@ export class AuthAttempt {
   /** Publishes the verdict and logs a refusal. */
   report(call: CallEndpoints, result: AuthResult, log: LineLog): void {
     const peerName = this.request.peerName;
-    publish(Channel.auth, {
+    if (subscribed(Channel.auth)) publish(Channel.auth, {
       sessionId: call.sessionId,
       peerName,
       method: this.method,

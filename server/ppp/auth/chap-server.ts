@@ -19,7 +19,7 @@
 //   else of the exchange (challenge, Response, credentials, packets) is let go.
 // - MS-CHAP retry (RFC 2433 §8, RFC 2759 §6): R=1 only while attempts < maxChallenges and the
 //   error is 691; the Failure's C= is the next challenge. With R=0 a Failure ends authentication.
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from '../../random-pool.js';
 import type { AuthCredentials, AuthMethod, AuthResult } from '../../../auth-plugins/types.js';
 import { ErrorCode, PptpdError, isDecodeError } from '../../errors.js';
 import { decodeChap, encodeChapStatus, encodeChapValue } from './chap-codec.js';
@@ -97,7 +97,7 @@ export class ChapServer implements AuthProtocolHandler {
     this.maxChallenges = Math.max(1, opts.maxChallenges ?? AuthDefaults.maxChallenges);
     this.retransmitMs = opts.retransmitMs ?? AuthDefaults.retransmitMs;
     this.maxRetransmits = Math.max(1, opts.maxRetransmits ?? AuthDefaults.maxRetransmits);
-    this.random = opts.random ?? randomBytes;
+    this.random = opts.random ?? pooledRandomBytes;
   }
 
   start(now: number): AuthAction[] {

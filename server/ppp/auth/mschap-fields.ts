@@ -91,7 +91,16 @@ export function formatMschapV2Success(authenticatorResponse: string, message: st
 /** "S=…"/bare 40 hex digits → 40 uppercase hex digits, or null. */
 export function normalizeAuthenticatorResponse(s: string): string | null {
   const hex = s.startsWith('S=') ? s.slice(2) : s;
-  return /^[0-9A-Fa-f]{40}$/.test(hex) ? hex.toUpperCase() : null;
+  if (hex.length !== 40) return null;
+  let lower = false;
+  for (let i = 0; i < 40; i++) {
+    const c = hex.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x66) lower = true; // a-f
+    else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46))) return null; // 0-9, A-F
+  }
+  // Once per authentication: scanned by character code rather than a regex, and already
+  // upper case (what the chain's crypto gives) is returned as it is.
+  return lower ? hex.toUpperCase() : hex;
 }
 
 const HEX = /^[0-9A-Fa-f]*$/;
@@ -149,5 +158,9 @@ export function isRetryable(error: number): boolean {
 
 /** Messages we emit go into a text field parsed by the peer: one line, printable. */
 function sanitizeMessage(s: string): string {
-  return s.replace(/[\x00-\x1f\x7f]/g, ' ').slice(0, 200);
+  // The usual message (the configured or default text) is clean: returned without a copy.
+  if (s.length <= 200 && !CONTROL_CHAR.test(s)) return s;
+  return s.replace(CONTROL_CHARS, ' ').slice(0, 200);
 }
+const CONTROL_CHAR = /[\x00-\x1f\x7f]/;
+const CONTROL_CHARS = /[\x00-\x1f\x7f]/g;

@@ -299,9 +299,7 @@ export class Negotiator {
     for (const h of this.ordered) h.resetPeer?.();
     const rejects: CpOption[] = [];
     const naks: CpOption[] = [];
-    const seen = new Set<number>();
     for (const o of opts) {
-      seen.add(o.type);
       const h = this.handler(o.type);
       const v = h?.check ? h.check(o.data) : REJECT;
       if (v.kind === 'reject') rejects.push(o);
@@ -309,7 +307,8 @@ export class Negotiator {
     }
     if (rejects.length === 0) {
       for (const h of this.ordered) {
-        if (seen.has(h.type) || !h.missing) continue;
+        // ≤ 6 handlers × a handful of options: a scan, not a Set per request.
+        if (!h.missing || hasType(opts, h.type)) continue;
         const want = h.missing();
         if (want) naks.push({ type: h.type, data: want });
       }
@@ -417,4 +416,9 @@ export class Negotiator {
     if (!r || !p) return;
     this.hooks.send(encodeCp(r.code, p.identifier, r.data));
   }
+}
+
+function hasType(opts: readonly CpOption[], type: number): boolean {
+  for (const o of opts) if (o.type === type) return true;
+  return false;
 }

@@ -53,3 +53,14 @@ test('FieldLogger.with adds fields; a line field of the same name wins; below th
   assert.equal(c.lines[2]?.['user'], undefined);
   assert.equal((c.lines[3]?.['err'] as { message?: string } | undefined)?.message, 'boom');
 });
+
+test('FieldLogger.enabled follows the base logger level', () => {
+  const c = capture('warn');
+  const fl = new FieldLogger(c.base, { sid: 's1' }).with({ user: 'alice' });
+  assert.deepEqual(
+    (['debug', 'info', 'warn', 'error'] as const).map((l) => fl.enabled(l)),
+    [false, false, true, true],
+  );
+  c.base.level = 'debug';
+  assert.equal(fl.enabled('debug'), true, 'a level change on the base shows at once');
+});

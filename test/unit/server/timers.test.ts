@@ -117,5 +117,47 @@ test('many slots with cleared and moved ones: heap order holds, each live slot f
 
 test('earliest() ignores null and undefined', () => {
   assert.equal(earliest(null, undefined), undefined);
-  assert.equal(earliest(5, null, 3, undefined, 4), 3);
+  assert.equal(earliest(5, null, 3, undefined), 3);
+  assert.equal(earliest(undefined, 7, null, 2), 2, 'the last argument counts');
+  assert.equal(earliest(null, null, 4), 4);
+  assert.equal(earliest(9), 9);
+  assert.equal(earliest(0, 1), 0, 'zero is a deadline, not "none"');
+  assert.equal(earliest(), undefined);
+});
+
+test('a deadline moved later (kept at its old place until then) fires once, at the new time, in order', async () => {
+  const fired: [string, number][] = [];
+  const t0 = now();
+  const a = new TimerSlot(() => fired.push(['a', now()]));
+  const b = new TimerSlot(() => fired.push(['b', now()]));
+  const c = new TimerSlot(() => fired.push(['c', now()]));
+  a.set(t0 + 10);
+  for (let d = 11; d <= 40; d++) a.set(t0 + d); // pushed later step by step: ends at +40
+  b.set(t0 + 25);
+  c.set(t0 + 5);
+  c.set(t0 + 30); // later than b now
+  c.set(t0 + 28); // earlier again, still after b
+  assert.equal(a.deadline, t0 + 40);
+  await until(() => fired.length === 3);
+  await sleep(20);
+  assert.deepEqual(fired.map((f) => f[0]), ['b', 'c', 'a']);
+  const at = Object.fromEntries(fired.map(([n, t]) => [n, t - t0]));
+  assert.ok(at['a']! >= 39 && at['b']! >= 24 && at['c']! >= 27, `fired early: ${JSON.stringify(at)}`);
+  assert.equal(fired.length, 3);
+});
+
+test('a slot moved later then cleared does not fire; slots moved later past each other fire in deadline order', async () => {
+  const order: number[] = [];
+  const t0 = now();
+  const gone = new TimerSlot(() => order.push(-1));
+  gone.set(t0 + 5);
+  gone.set(t0 + 15);
+  gone.clear();
+  const slots = Array.from({ length: 20 }, (_, i) => new TimerSlot(() => order.push(i)));
+  // Placed in one order, then all moved later so that the order reverses.
+  slots.forEach((s, i) => s.set(t0 + 5 + i));
+  slots.forEach((s, i) => s.set(t0 + 60 - i));
+  await until(() => order.length === 20);
+  await sleep(20);
+  assert.deepEqual(order, Array.from({ length: 20 }, (_, i) => 19 - i));
 });

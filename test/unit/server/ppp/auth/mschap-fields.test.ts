@@ -88,3 +88,14 @@ test('only 691 is worth a retry', () => {
   assert.equal(isRetryable(691), true);
   for (const e of [646, 647, 648, 649, 709]) assert.equal(isRetryable(e), false);
 });
+
+test('v2 Success: authenticator response must be 40 hex digits of either case; message is sanitised', () => {
+  const up = '407A5589115FD0D6209F510FE9C04566932CDA56';
+  assert.equal(formatMschapV2Success(up, 'ok'), `S=${up} M=ok`);
+  assert.equal(formatMschapV2Success('S=407a5589115FD0D6209F510FE9C04566932CDA56', 'ok'), `S=${up} M=ok`, 'mixed case');
+  for (const bad of [up.slice(1), up + '0', up.slice(0, 39) + 'G', up.slice(0, 39) + 'g', up.slice(0, 39) + ' ', 'S=S=' + up.slice(2), '']) {
+    assert.equal(formatMschapV2Success(bad, 'ok'), null, JSON.stringify(bad));
+  }
+  assert.equal(formatMschapV2Success(up, 'a\tb\x7fc'), `S=${up} M=a b c`, 'control characters become spaces');
+  assert.equal(formatMschapV2Success(up, 'x'.repeat(300)), `S=${up} M=${'x'.repeat(200)}`, 'cut to 200');
+});
