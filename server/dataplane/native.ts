@@ -79,6 +79,8 @@ export interface DataplaneAddon {
     fd: number, mode: ReaderMode, batch: number, stride: number,
     onBatch: (count: number) => void, onError: (err: ErrnoError) => void,
   ) => NativeReader;
+  /** Which RC4 XORs payloads: OpenSSL's (its RC4_options(), e.g. "rc4(8x,int)") or "builtin". */
+  readonly mppeRc4Engine: string;
   /** Bytes of one MPPE direction's state buffer (mppe.cc MppeState). */
   readonly mppeStateSize: number;
   /** Sets up `state` for a direction: StartKey, initial SessionKey (RFC 3079 §3), RC4 keyed. */
@@ -171,12 +173,14 @@ export function allocBatch(capacity: number, stride: number): OutBatch {
 export interface WriteStats {
   packets: number;
   dropped: number;
+  /** Batches handed to writeOrDrop with at least one packet (packets / batches = the batch size achieved). */
+  batches: number;
   /** The code of the last error that dropped a packet ('EAGAIN' for back-pressure). */
   lastError: string | undefined;
 }
 
 export function newWriteStats(): WriteStats {
-  return { packets: 0, dropped: 0, lastError: undefined };
+  return { packets: 0, dropped: 0, batches: 0, lastError: undefined };
 }
 
 /**
@@ -189,6 +193,7 @@ export function newWriteStats(): WriteStats {
 export function writeOrDrop(op: (start: number, end: number) => number, count: number, stats: WriteStats): number {
   let i = 0;
   let written = 0;
+  if (count > 0) stats.batches++;
   // Each pass either sends >= 1 packet, drops one, or ends: at most 2 * count passes.
   for (let pass = 0; i < count && pass <= 2 * count; pass++) {
     let n: number;

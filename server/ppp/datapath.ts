@@ -1,14 +1,33 @@
 // The IP data path of a PPP session: IP packets to frames (plain 0x0021 or MPPE 0x00fd,
 // RFC 3078 §3) and back. One copy per packet on the way out (the IP packet into the frame
-// buffer, encrypted in place there); none on the way in (decrypted in place in the frame).
+// buffer, encrypted in place there: a new buffer with encapsulate(), the caller's send slab
+// with encapsulateInto()); none on the way in (decrypted in place in the frame).
 import { type MppeDecodeResult, MppeDecoder, MppeEncoder } from '../crypto/mppe.js';
 import type { MppeKeys } from '../../auth-plugins/types.js';
 import type { CcpResult } from './ccp/ccp.js';
-import { decodeInnerProtocol, type FrameCompression, encodeFrame, frameHeaderLength, writeFrameHeader } from './frame.js';
+import {
+  ALL_STATIONS, decodeInnerProtocol, type FrameCompression, encodeFrame, frameHeaderLength, UI_CONTROL,
+} from './frame.js';
 import { Protocol } from './protocols.js';
 
 const MPPE_HEADER = 2;
 const INNER_PROTOCOL = 2; // we always send the inner Protocol field uncompressed
+
+/** frame.ts writeFrameHeader at an offset (data protocols only: never LCP); returns the end. */
+function writeFrameHeaderAt(out: Buffer, offset: number, protocol: number, comp: FrameCompression): number {
+  let p = offset;
+  if (!comp.acfc) {
+    out[p++] = ALL_STATIONS; // RFC 1662 §3.1 Address, Control (RFC 1661 §6.6 ACFC elides them)
+    out[p++] = UI_CONTROL;
+  }
+  if (comp.pfc && protocol < 0x100) {
+    out[p++] = protocol; // RFC 1661 §6.5 PFC: one octet
+  } else {
+    out[p++] = protocol >> 8;
+    out[p++] = protocol & 0xff;
+  }
+  return p;
+}
 
 export type Decapsulated =
   | { readonly kind: 'ip'; readonly packet: Buffer }
@@ -43,16 +62,40 @@ export class DataPath {
 
   /** A whole frame carrying `packet`, encrypted when MPPE runs in our send direction. */
   encapsulate(packet: Buffer, comp: FrameCompression): Buffer {
-    const enc = this.encoder;
-    if (!enc) return encodeFrame(Protocol.IP, packet, comp);
-    const h = frameHeaderLength(Protocol.MPPE, comp);
-    const out = Buffer.allocUnsafe(h + MPPE_HEADER + INNER_PROTOCOL + packet.length);
-    writeFrameHeader(out, Protocol.MPPE, comp);
-    out[h + MPPE_HEADER] = Protocol.IP >> 8;
-    out[h + MPPE_HEADER + 1] = Protocol.IP & 0xff;
-    packet.copy(out, h + MPPE_HEADER + INNER_PROTOCOL);
-    enc.encodeInPlace(out, h, out.length);
+    if (!this.encoder) return encodeFrame(Protocol.IP, packet, comp);
+    const out = Buffer.allocUnsafe(this.frameLength(packet.length, comp));
+    this.encapsulateInto(packet, comp, out, 0);
     return out;
+  }
+
+  /** Octets of the frame encapsulate()/encapsulateInto() make for an IP packet of `packetLength`. */
+  frameLength(packetLength: number, comp: FrameCompression): number {
+    if (!this.encoder) return frameHeaderLength(Protocol.IP, comp) + packetLength;
+    return frameHeaderLength(Protocol.MPPE, comp) + MPPE_HEADER + INNER_PROTOCOL + packetLength;
+  }
+
+  /**
+   * The copy-free form of encapsulate(): writes the frame carrying `packet` at
+   * `out[offset, offset + frameLength())` (the caller's send slab, after the GRE header it
+   * wrote there), encrypting it in place when MPPE runs in our send direction, and
+   * returns its length. `packet` must not overlap that range.
+   */
+  encapsulateInto(packet: Uint8Array, comp: FrameCompression, out: Buffer, offset: number): number {
+    const enc = this.encoder;
+    const protocol = enc ? Protocol.MPPE : Protocol.IP;
+    let p = writeFrameHeaderAt(out, offset, protocol, comp);
+    if (!enc) {
+      out.set(packet, p);
+      return p + packet.length - offset;
+    }
+    const mppeStart = p;
+    p += MPPE_HEADER;
+    out[p++] = Protocol.IP >> 8;
+    out[p++] = Protocol.IP & 0xff;
+    out.set(packet, p);
+    const end = p + packet.length;
+    enc.encodeInPlace(out, mppeStart, end);
+    return end - offset;
   }
 
   /** An MPPE packet (the Information field of a 0x00fd frame), decrypted in place. */

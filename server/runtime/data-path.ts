@@ -5,8 +5,8 @@
 
 import type { Logger } from 'pino';
 import { decodeGre, headerLength, writeHeader } from '../gre/codec.js';
-import { GreSocket, type GreBatch } from '../dataplane/gre-socket.js';
-import { NativeTun, type TunDevice } from '../dataplane/tun.js';
+import { GreSocket, type GreBatch, type GreSocketStats } from '../dataplane/gre-socket.js';
+import { NativeTun, type TunDevice, type TunStats } from '../dataplane/tun.js';
 import type { PacketBatch } from '../dataplane/native.js';
 import { isDecodeError } from '../errors.js';
 import { now } from '../timers.js';
@@ -27,6 +27,13 @@ export interface DropCounters {
   oversize: number;
 }
 
+/** The two devices' counters: reads (packets, batches = wake-up rounds) and writes
+ *  (packets, batches = system-call groups); packets / batches is the batch size achieved. */
+export interface DataPathIoStats {
+  readonly gre: GreSocketStats | undefined;
+  readonly tun: TunStats | undefined;
+}
+
 export interface DataPathOptions {
   readonly tunName: string;
   readonly mtu: number;
@@ -39,7 +46,7 @@ export class DataPath implements GreTx, TunTx {
   readonly #registry: SessionRegistry;
   readonly #log: Logger;
   #gre: GreSocket | undefined;
-  #tun: TunDevice | undefined;
+  #tun: NativeTun | undefined;
   readonly #greOut: BatchWriter;
   readonly #tunOut: BatchWriter;
 
@@ -58,6 +65,11 @@ export class DataPath implements GreTx, TunTx {
     this.#gre.onPackets((b) => this.#onGre(b));
     this.#tun.onPackets((b) => this.#onTun(b));
     return this.#tun;
+  }
+
+  /** Batch sizes and drops of the GRE socket and the TUN device (undefined before open()). */
+  ioStats(): DataPathIoStats {
+    return { gre: this.#gre?.stats(), tun: this.#tun?.stats() };
   }
 
   close(): void {
@@ -124,15 +136,33 @@ export class DataPath implements GreTx, TunTx {
   // ---- out -----------------------------------------------------------------------------
 
   send(dst: number, peerCallId: number, seq: number | undefined, ack: number | undefined, frame: Uint8Array): void {
+    const off = this.reserveFrame(dst, peerCallId, seq, ack, frame.length);
+    if (off >= 0) this.#greOut.slab.set(frame, off);
+  }
+
+  /** The GRE send slab: reserveFrame() offsets point into it (the same Buffer for the data path's life). */
+  get greSlab(): Buffer {
+    return this.#greOut.slab;
+  }
+
+  /**
+   * Queues a GRE packet to `dst` carrying a frame of `frameLength` octets that the caller
+   * writes itself (PPP DataPath.encapsulateInto: encrypted in place, no frame buffer and
+   * no second copy): writes the GRE header and returns the offset in greSlab where the
+   * frame goes; -1 when it does not fit a slot (counted in drops.oversize). The frame must
+   * be written before the next send(), reserveFrame() or flush (a full slab is flushed by
+   * the next reservation). Same order and batching as send().
+   */
+  reserveFrame(dst: number, peerCallId: number, seq: number | undefined, ack: number | undefined, frameLength: number): number {
     const hl = headerLength(seq !== undefined, ack !== undefined);
     const out = this.#greOut;
-    const off = out.reserve(hl + frame.length, dst);
+    const off = out.reserve(hl + frameLength, dst);
     if (off < 0) {
       this.drops.oversize++;
-      return;
+      return -1;
     }
-    writeHeader(out.slab, off, { callId: peerCallId, payloadLength: frame.length, seq, ack });
-    out.slab.set(frame, off + hl);
+    writeHeader(out.slab, off, { callId: peerCallId, payloadLength: frameLength, seq, ack });
+    return off + hl;
   }
 
   write(packet: Uint8Array): void {

@@ -42,10 +42,27 @@ export interface ThroughputFigure {
 }
 
 interface Trial {
+  batches?: string | undefined;
   offered: number;
   carried: number;
   cpuPercent: number;
   usPerPacket: number;
+}
+
+/** Packets per system call on each edge during a trial, when the server reports its
+ *  data path's I/O counters (`io` in the fixture's mark: DataPath.ioStats()). */
+function batchSizes(a: Record<string, unknown>, b: Record<string, unknown>): string | undefined {
+  const io0 = a['io'] as Record<string, Record<string, Record<string, number> | undefined> | undefined> | undefined;
+  const io1 = b['io'] as typeof io0;
+  if (!io0 || !io1) return undefined;
+  const per = (dev: string, dir: string): string => {
+    const x = io0[dev]?.[dir];
+    const y = io1[dev]?.[dir];
+    if (!x || !y) return 'n/a';
+    const calls = num(y['batches']) - num(x['batches']);
+    return calls > 0 ? ((num(y['packets']) - num(x['packets'])) / calls).toFixed(1) : '0';
+  };
+  return `packets per call: GRE recvmmsg ${per('gre', 'received')}, sendmmsg ${per('gre', 'sent')}; TUN read round ${per('tun', 'read')}, write batch ${per('tun', 'write')}`;
 }
 
 function cpuMs(a: Record<string, unknown>, b: Record<string, unknown>): number {
@@ -119,7 +136,7 @@ export async function run(): Promise<ThroughputFigure[] | undefined> {
       const carried = num(s1['rxIpPackets']) - num(s0['rxIpPackets']);
       const cpu = cpuMs(s0, s1);
       const span = (num(s1['t']) - num(s0['t'])) / 1000;
-      return { offered: num(b['sent']), carried, cpuPercent: cpu / 10 / span, usPerPacket: carried > 0 ? (cpu * 1000) / carried : 0 };
+      return { offered: num(b['sent']), carried, cpuPercent: cpu / 10 / span, usPerPacket: carried > 0 ? (cpu * 1000) / carried : 0, batches: batchSizes(s0, s1) };
     };
     const downTrial = async (k: number, pps: number): Promise<Trial> => {
       const addrs = ((await client.cmd({ cmd: 'addresses', n: k }, 10_000))['addresses'] as string[]).join(',');
@@ -135,7 +152,7 @@ export async function run(): Promise<ThroughputFigure[] | undefined> {
       const carried = num(s1['txIpPackets']) - num(s0['txIpPackets']);
       const cpu = cpuMs(s0, s1);
       const span = (num(s1['t']) - num(s0['t'])) / 1000;
-      return { offered: num(sent['sent']), carried, cpuPercent: cpu / 10 / span, usPerPacket: carried > 0 ? (cpu * 1000) / carried : 0 };
+      return { offered: num(sent['sent']), carried, cpuPercent: cpu / 10 / span, usPerPacket: carried > 0 ? (cpu * 1000) / carried : 0, batches: batchSizes(s0, s1) };
     };
 
     for (const k of cases) {
@@ -148,7 +165,7 @@ export async function run(): Promise<ThroughputFigure[] | undefined> {
           const loss = t.offered > 0 ? 1 - t.carried / t.offered : 1;
           // The generator could not offer the rate asked for: it is the limit, not the server.
           const short = t.offered < 0.9 * pps * seconds;
-          steps.push(`${Math.round(pps / 1000)}k→${Math.round(t.carried / seconds / 1000)}k${loss >= MAX_LOSS ? '✗' : short ? ' (generator-bound)' : ''}`);
+          steps.push(`${Math.round(pps / 1000)}k→${Math.round(t.carried / seconds / 1000)}k${loss >= MAX_LOSS ? '✗' : short ? ' (generator-bound)' : ''} ${t.usPerPacket.toFixed(1)} µs`);
           if (loss >= MAX_LOSS) break;
           if (!best || t.carried > best.carried) best = t;
           if (short) break;
@@ -160,7 +177,8 @@ export async function run(): Promise<ThroughputFigure[] | undefined> {
           serverCpuPercent: best?.cpuPercent ?? 0, serverUsPerPacket: best?.usPerPacket ?? 0,
         };
         print(f, m);
-        console.log(`  trials (asked → carried per s, ✗ = ≥ ${MAX_LOSS * 100} % loss): ${steps.join(', ')}`);
+        console.log(`  trials (asked → carried per s, ✗ = ≥ ${MAX_LOSS * 100} % loss, server CPU per carried packet): ${steps.join(', ')}`);
+        if (best?.batches) console.log(`  ${best.batches}`);
         out.push(f);
       }
     }

@@ -40,6 +40,6 @@ Napi::Value CloseFd(const Napi::CallbackInfo& info);          // devices.cc
 Napi::Value SendBatch(const Napi::CallbackInfo& info);        // batch_io.cc
 Napi::Value WriteBatch(const Napi::CallbackInfo& info);       // batch_io.cc
 Napi::Function InitReader(Napi::Env env);                     // reader.cc
-void InitMppe(Napi::Env env, Napi::Object exports);           // mppe.cc: mppeStateSize, mppeInit, mppeCrypt
+void InitMppe(Napi::Env env, Napi::Object exports);           // mppe.cc: mppeStateSize, mppeRc4Engine, mppeInit, mppeCrypt
 
 }  // namespace dataplane

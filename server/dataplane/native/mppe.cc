@@ -20,9 +20,16 @@
 // but present in node's build: the one-shot SHA1() goes through EVP_Q_digest,
 // which fetches the algorithm by name on every call (measured 330 ns against
 // 82 ns for the 112-octet input, on every packet in stateless mode).
+//
+// The key stream over the payload comes from the same OpenSSL's RC4() (its
+// assembly processes eight octets per round: 1.5 µs against 2.0 µs for
+// Rc4Xor below on a 1400-octet packet here), on a stack copy of our table;
+// see Rc4Payload. Rc4Xor stays for short ranges and as the fallback when that
+// RC4 does not keep the table in the plain layout (checked once at load).
 #include "common.h"
 
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/rc4.h>
 #include <openssl/sha.h>
 
 #include <cstddef>
@@ -61,19 +68,24 @@ struct Identity {
 const Identity kIdentity;
 
 // rc4_key (RFC 3078 §5 names it so): the RC4 key schedule. MPPE keys are 8
-// or 16 octets, divisors of 256, so the key index is the inner loop's counter
-// and the compiler unrolls it (measured ~25 % faster than wrapping an index).
+// or 16 octets, divisors of 256, so the key index is the inner loop's counter;
+// with the inner loop fully unrolled, the key octets held in registers and j
+// an octet (no masking), it runs in ~445 ns against ~540 ns for the plain
+// loop here (two schedules per packet in stateless mode).
 template <unsigned kLength>
-void Rc4ScheduleFixed(uint8_t* s, const uint8_t* key) {
+void Rc4ScheduleFixed(uint8_t* s, const uint8_t* keyBytes) {
   static_assert(256 % kLength == 0, "key length must divide 256");
+  uint8_t key[kLength];
+  memcpy(key, keyBytes, kLength);
   memcpy(s, kIdentity.v, 256);
-  unsigned j = 0;
+  uint8_t j = 0;
   for (unsigned k = 0; k < 256; k += kLength) {
+#pragma GCC unroll 16
     for (unsigned q = 0; q < kLength; q++) {
-      unsigned sk = s[k + q];
-      j = (j + sk + key[q]) & 0xff;
+      uint8_t sk = s[k + q];
+      j = uint8_t(j + sk + key[q]);
       s[k + q] = s[j];
-      s[j] = uint8_t(sk);
+      s[j] = sk;
     }
   }
 }
@@ -122,6 +134,66 @@ void Rc4Xor(uint8_t* s, uint8_t& si8, uint8_t& sj8, uint8_t* p, size_t n) {
   for (; k < n; k++) p[k] ^= Rc4Step(s, i, j);
   si8 = uint8_t(i);
   sj8 = uint8_t(j);
+}
+
+// Whether OpenSSL's RC4_KEY holds the permutation as data[0..255] = S[0..255]
+// with x = i and y = j (its public layout). Its x86_64 assembly picks a
+// packed-octet layout on some old Intel CPUs instead, which Rc4Payload cannot
+// translate; OpensslRc4Usable() checks once with a known answer.
+bool OpensslRc4Usable();
+
+// Below this many octets the table copies cost more than the faster loop saves.
+constexpr size_t kOpensslRc4Min = 128;
+
+// The key stream XORed into p[0, n) from the state's table, which is advanced
+// exactly as Rc4Xor would; through OpenSSL's RC4 on a copy of the table
+// when that is available and worth it.
+void Rc4Payload(uint8_t* s, uint8_t& si8, uint8_t& sj8, uint8_t* p, size_t n) {
+  if (n < kOpensslRc4Min || !OpensslRc4Usable()) return Rc4Xor(s, si8, sj8, p, n);
+  RC4_KEY key;
+  key.x = si8;
+  key.y = sj8;
+  for (unsigned q = 0; q < 256; q++) key.data[q] = s[q];
+  RC4(&key, n, p, p);
+  for (unsigned q = 0; q < 256; q++) s[q] = uint8_t(key.data[q]);
+  si8 = uint8_t(key.x);
+  sj8 = uint8_t(key.y);
+}
+
+// Runs both key streams on the same table and text once; OpenSSL's RC4 is used
+// only when it agrees with Rc4Xor octet for octet and leaves the same table.
+bool OpensslRc4Agrees() {
+  uint8_t key[16];
+  for (unsigned q = 0; q < 16; q++) key[q] = uint8_t(0x5a ^ (q * 37));
+  uint8_t a[256], b[256];
+  memcpy(a, kIdentity.v, 256);
+  unsigned j = 0;
+  for (unsigned k = 0; k < 256; k++) {
+    j = (j + a[k] + key[k % 16]) & 0xff;
+    uint8_t t = a[k];
+    a[k] = a[j];
+    a[j] = t;
+  }
+  memcpy(b, a, 256);
+  uint8_t ia = 7, ja = 201, ib = 7, jb = 201;
+  uint8_t x[1000], y[1000];
+  for (unsigned q = 0; q < sizeof x; q++) x[q] = y[q] = uint8_t(q * 13 + 1);
+  Rc4Xor(a, ia, ja, x, sizeof x);
+  RC4_KEY k;
+  k.x = ib;
+  k.y = jb;
+  for (unsigned q = 0; q < 256; q++) k.data[q] = b[q];
+  RC4(&k, sizeof y, y, y);
+  for (unsigned q = 0; q < 256; q++) {
+    if (k.data[q] > 0xff) return false;
+    b[q] = uint8_t(k.data[q]);
+  }
+  return memcmp(x, y, sizeof x) == 0 && memcmp(a, b, 256) == 0 && ia == uint8_t(k.x) && ja == uint8_t(k.y);
+}
+
+bool OpensslRc4Usable() {
+  static const bool usable = OpensslRc4Agrees();  // once per process, thread-safe
+  return usable;
 }
 
 // The strength reduction of RFC 3078 §7.3 / RFC 3079 §3.1-3.2: 40-bit keys
@@ -184,9 +256,9 @@ void ResetTables(MppeState* st) {
 
 // ---- argument checks (raw N-API on the per-packet call: no wrapper objects) ----
 
+// napi_get_typedarray_info itself refuses (napi_invalid_arg) anything but a
+// typed array, so no separate napi_is_typedarray call on the per-packet path.
 bool IsByteArray(napi_env env, napi_value v, uint8_t** data, size_t* length) {
-  bool isTyped = false;
-  if (napi_is_typedarray(env, v, &isTyped) != napi_ok || !isTyped) return false;
   napi_typedarray_type type;
   void* ptr = nullptr;
   if (napi_get_typedarray_info(env, v, &type, length, &ptr, nullptr, nullptr) != napi_ok) return false;
@@ -306,14 +378,16 @@ napi_value MppeCrypt(napi_env env, napi_callback_info info) {
   }
   for (uint32_t k = 0; k < changes; k++) ChangeSessionKey(st);
   if (changes > 0 || flushed) ResetTables(st);
-  Rc4Xor(st->s, st->i, st->j, buf + start, end - start);
+  Rc4Payload(st->s, st->i, st->j, buf + start, end - start);
   return nullptr;
 }
 
 }  // namespace
 
 void InitMppe(Napi::Env env, Napi::Object exports) {
+  const bool opensslRc4 = OpensslRc4Usable();
   exports.Set("mppeStateSize", Napi::Number::New(env, double(sizeof(MppeState))));
+  exports.Set("mppeRc4Engine", Napi::String::New(env, opensslRc4 ? RC4_options() : "builtin"));
   napi_value fn;
   if (napi_create_function(env, "mppeInit", NAPI_AUTO_LENGTH, MppeInit, nullptr, &fn) != napi_ok) {
     throw Napi::Error::New(env, "cannot create mppeInit");

@@ -34,7 +34,7 @@ describe('writeOrDrop', () => {
     const n = writeOrDrop((s, e) => { calls.push([s, e]); return Math.min(3, e - s); }, 7, stats);
     assert.equal(n, 7);
     assert.deepEqual(calls, [[0, 7], [3, 7], [6, 7]]);
-    assert.deepEqual(stats, { packets: 7, dropped: 0, lastError: undefined });
+    assert.deepEqual(stats, { packets: 7, dropped: 0, batches: 1, lastError: undefined });
   });
   it('drops exactly the packet whose send fails and goes on with the rest', () => {
     const stats = newWriteStats();
@@ -45,13 +45,13 @@ describe('writeOrDrop', () => {
       return e - s;
     }, 5, stats);
     assert.equal(n, 4);
-    assert.deepEqual(stats, { packets: 4, dropped: 1, lastError: 'EHOSTUNREACH' });
+    assert.deepEqual(stats, { packets: 4, dropped: 1, batches: 1, lastError: 'EHOSTUNREACH' });
   });
   it('drops the rest of the batch when the kernel pushes back', () => {
     const stats = newWriteStats();
     const n = writeOrDrop((s) => (s === 0 ? 3 : 0), 10, stats);
     assert.equal(n, 3);
-    assert.deepEqual(stats, { packets: 3, dropped: 7, lastError: 'EAGAIN' });
+    assert.deepEqual(stats, { packets: 3, dropped: 7, batches: 1, lastError: 'EAGAIN' });
   });
   it('rethrows fatal errors and non-errno exceptions', () => {
     assert.throws(() => writeOrDrop(() => { throw errnoError('EBADF'); }, 3, newWriteStats()), /EBADF/);
