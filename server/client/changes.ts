@@ -2,16 +2,21 @@
 // Whoever changes state calls notify(); waiters re-check their condition then.
 
 export class Changes {
-  readonly #waiters = new Set<() => void>();
+  /** Made by the first wait: most clients never wait (only close() does). */
+  #waiters: Set<() => void> | undefined;
 
   /** Something changed: every waiter re-checks its condition. */
   notify(): void {
-    for (const w of [...this.#waiters]) w();
+    // Called on every control/PPP event; nothing to do (and nothing to copy) while no one waits.
+    const waiters = this.#waiters;
+    if (waiters === undefined || waiters.size === 0) return;
+    for (const w of [...waiters]) w();
   }
 
   /** Resolves true as soon as cond() holds, false after ms (a ref'd timer: the wait keeps the process up). */
   until(cond: () => boolean, ms: number): Promise<boolean> {
     if (cond()) return Promise.resolve(true);
+    const waiters = (this.#waiters ??= new Set());
     return new Promise((resolve) => {
       const check = (): void => {
         if (!cond()) return;
@@ -24,9 +29,9 @@ export class Changes {
       }, ms);
       const done = (): void => {
         clearTimeout(timer);
-        this.#waiters.delete(check);
+        waiters.delete(check);
       };
-      this.#waiters.add(check);
+      waiters.add(check);
     });
   }
 }

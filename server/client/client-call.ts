@@ -39,8 +39,10 @@ export class ClientCall implements GreEndpoint {
   #gre: GreWindow | undefined;
   readonly #sender: GreSender;
   readonly #hooks: ClientCallHooks;
-  readonly #timer: TimerSlot;
-  readonly #early: GrePacket[] = [];
+  // A field initializer: its closure holds `this` only, not the constructor's arguments.
+  readonly #timer = new TimerSlot(() => this.#onTimer());
+  /** Frames that came before the OCRP (made on first use: usually there are none). */
+  #early: GrePacket[] | undefined;
   #method: AuthMethod | null = null;
   #dead = false;
 
@@ -49,7 +51,6 @@ export class ClientCall implements GreEndpoint {
     this.#sender = sender;
     this.#hooks = hooks;
     this.ppp = new PppSession({ ...ppp, role: 'client' });
-    this.#timer = new TimerSlot(() => this.#onTimer());
   }
 
   get stats(): PppStats {
@@ -71,7 +72,9 @@ export class ClientCall implements GreEndpoint {
     this.#gre = new GreWindow({ peerWindow });
     this.ppp.start(t);
     this.#pump(t);
-    for (const pkt of this.#early.splice(0)) this.onGre(pkt, t);
+    const early = this.#early;
+    this.#early = undefined;
+    if (early) for (const pkt of early) this.onGre(pkt, t);
   }
 
   // ---- per-packet path ------------------------------------------------------------------
@@ -80,9 +83,8 @@ export class ClientCall implements GreEndpoint {
     if (this.#dead) return;
     const w = this.#gre;
     if (!w) {
-      if (this.#early.length < MAX_EARLY && pkt.seq !== undefined) {
-        this.#early.push({ ...pkt, payload: Buffer.from(pkt.payload) });
-      }
+      const early = (this.#early ??= []);
+      if (early.length < MAX_EARLY && pkt.seq !== undefined) early.push({ ...pkt, payload: Buffer.from(pkt.payload) });
       return;
     }
     if (pkt.ack !== undefined) w.onAck(pkt.ack, t);
@@ -189,7 +191,7 @@ export class ClientCall implements GreEndpoint {
     if (this.#dead) return;
     this.#dead = true;
     this.#timer.clear();
-    this.#early.length = 0;
+    this.#early = undefined;
     this.#hooks.down(cause, message);
   }
 }

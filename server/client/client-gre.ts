@@ -47,6 +47,10 @@ export interface ClientGreCounters {
   sent: number;
   /** Frames too large for a send slot (dropped). */
   oversize: number;
+  /** Batches handed to the socket (one sendmmsg each): `sent / sendCalls` is the batching achieved. */
+  sendCalls: number;
+  /** Batches read from the socket (one recvmmsg each). */
+  receiveBatches: number;
 }
 
 const STRIDE = 2048;
@@ -54,7 +58,9 @@ const BATCH = 64;
 const ID_COUNT = 0x10000;
 
 export class ClientGre implements GreSender {
-  readonly counters: ClientGreCounters = { received: 0, malformed: 0, unknownCall: 0, wrongPeer: 0, sent: 0, oversize: 0 };
+  readonly counters: ClientGreCounters = {
+    received: 0, malformed: 0, unknownCall: 0, wrongPeer: 0, sent: 0, oversize: 0, sendCalls: 0, receiveBatches: 0,
+  };
   readonly callIds = new CallIdAllocator();
   // Call IDs are 16-bit: a flat array is the cheapest per-packet lookup (as the server's registry).
   readonly #byCallId: (GreEndpoint | undefined)[] = new Array(ID_COUNT);
@@ -66,7 +72,9 @@ export class ClientGre implements GreSender {
   constructor(transport: GreTransport) {
     this.#transport = transport;
     this.#out = new BatchWriter(BATCH, STRIDE, (b, dst) => {
-      if (!this.#closed) this.#transport.send(b, dst);
+      if (this.#closed) return;
+      this.counters.sendCalls++;
+      this.#transport.send(b, dst);
     });
     transport.onPackets((b) => this.#onBatch(b.slab, b.offsets, b.lengths, b.sources, b.count));
   }
@@ -133,6 +141,7 @@ export class ClientGre implements GreSender {
 
   #onBatch(slab: Buffer, offsets: Uint32Array, lengths: Uint32Array, sources: Uint32Array, count: number): void {
     const t = now();
+    this.counters.receiveBatches++;
     for (let i = 0; i < count; i++) {
       const off = offsets[i]!;
       const pkt = decodeGre(slab.subarray(off, off + lengths[i]!));
@@ -170,6 +179,11 @@ export function acquireSharedGre(): ClientGre {
   }
   users++;
   return shared;
+}
+
+/** The process's shared ClientGre while it is open (for its counters), else undefined. */
+export function sharedGreIfOpen(): ClientGre | undefined {
+  return shared && !shared.closed ? shared : undefined;
 }
 
 /** One user of the shared ClientGre is done; the last one closes the socket (so the process can exit). */

@@ -66,7 +66,11 @@ export class ControlChannel {
   readonly core: ControlConnection;
   readonly #socket: ControlSocket;
   readonly #handlers: ControlChannelHandlers;
-  readonly #timer: TimerSlot;
+  // Field initializers and #listen: their closures hold `this` only, not the constructor's arguments.
+  readonly #timer = new TimerSlot(() => {
+    this.core.handleTimeout(now());
+    this.#pump();
+  });
   #closed = false;
   /** Set while #pump runs, so an event handler's calls into us do not re-enter it. */
   #pumping = false;
@@ -76,17 +80,16 @@ export class ControlChannel {
     this.#socket = socket;
     this.#handlers = handlers;
     this.core = new ControlConnection({ ...options, role: 'client' }, now());
-    this.#timer = new TimerSlot(() => {
-      this.core.handleTimeout(now());
-      this.#pump();
-    });
+    this.#listen();
+  }
+
+  #listen(): void {
+    const socket = this.#socket;
     socket.on('data', (chunk) => {
       this.core.handleData(chunk, now());
       this.#pump();
     });
-    socket.on('error', () => {
-      /* 'close' follows and ends everything */
-    });
+    socket.on('error', ignoreError); // 'close' follows and ends everything
     socket.on('close', () => this.#onClose());
   }
 
@@ -163,4 +166,8 @@ export class ControlChannel {
     this.#timer.clear();
     this.#handlers.closed();
   }
+}
+
+function ignoreError(): void {
+  /* the socket's 'close' follows an error and ends the channel */
 }

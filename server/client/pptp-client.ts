@@ -19,10 +19,11 @@ import type { ControlEvent } from '../pptp/control-types.js';
 import { isDecodeError } from '../errors.js';
 import { now } from '../timers.js';
 import { Changes } from './changes.js';
-import { ClientCall } from './client-call.js';
+import { ClientCall, type ClientCallHooks } from './client-call.js';
 import { acquireSharedGre, releaseSharedGre, type ClientGre } from './client-gre.js';
-import { ControlChannel, tcpDialer, type Dialer } from './control-channel.js';
+import { ControlChannel, tcpDialer, type ControlChannelHandlers, type Dialer } from './control-channel.js';
 import { buildEchoReply, IcmpType, IPPROTO_ICMP, parseEcho } from './icmp.js';
+import { CLIENT_AUTH } from './mschap-v2-client.js';
 import { Pinger } from './pinger.js';
 import {
   ClientError, ClientFailure, DEFAULT_CLIENT_METHODS, DEFAULT_CLIENT_MPPE, PPTP_PORT,
@@ -59,15 +60,20 @@ export class PptpClient extends EventEmitter<Events> {
   #serverIp = 0;
   #localIp = 0;
   #t0 = 0;
+  /** What connect() was given; needed until the call is placed. */
+  #options: ConnectOptions | undefined;
   #pending: { resolve: (r: ConnectResult) => void; reject: (e: ClientError) => void } | undefined;
   #callCleared = false;
   #downInfo: DownInfo | undefined;
   /** Why the control side took the call away, if it did. */
   #lowerInfo: DownInfo | undefined;
   #finished = false;
-  readonly #ipHandlers = new Set<IpHandler>();
+  // Made on first use: a load generator holds thousands of clients that never ping, and most
+  // users subscribe one IP handler (kept as is; a Set only from the second one).
+  #ipHandler: IpHandler | undefined;
+  #ipHandlers: Set<IpHandler> | undefined;
   readonly #changes = new Changes();
-  readonly #pinger = new Pinger(randomInt(0x10000));
+  #pingerInstance: Pinger | undefined;
   #echoAnswered = 0;
 
   constructor(deps: PptpClientDeps = {}) {
@@ -89,7 +95,7 @@ export class PptpClient extends EventEmitter<Events> {
 
   async connect(o: ConnectOptions): Promise<ConnectResult> {
     if (this.state !== 'idle') throw new ClientError(ClientFailure.Usage, `connect() in state ${this.state}`);
-    const serverIp = ipv4FromString(o.server);
+    const serverIp = serverAddress(o.server);
     if (serverIp === undefined) throw new ClientError(ClientFailure.Usage, `--server must be an IPv4 address, not "${o.server}"`);
     this.#serverIp = serverIp;
     this.state = 'connecting';
@@ -132,18 +138,35 @@ export class PptpClient extends EventEmitter<Events> {
       socket.destroy(); // failed or closed while dialing
       return;
     }
+    this.#options = o;
     this.#channel = new ControlChannel(
       socket,
       { hostName: o.hostName ?? 'local', vendorString: 'pptpd-ts client', startTimeout: timeoutMs, callTimeout: timeoutMs, stopTimeout: 3_000 },
-      { event: (ev) => this.#onControl(ev, o), closed: () => this.#onControlClosed() },
+      this.#channelHandlers(),
     );
     this.#channel.start();
   }
 
-  #onControl(ev: ControlEvent, o: ConnectOptions): void {
+  // The hooks are made here rather than inline in #open/#placeCall so that their closures hold
+  // only `this`, not those functions' frames (options, socket, call): a load generator keeps
+  // thousands of clients, and every byte they retain is scanned by each GC.
+  #channelHandlers(): ControlChannelHandlers {
+    return { event: (ev) => this.#onControl(ev), closed: () => this.#onControlClosed() };
+  }
+
+  #callHooks(): ClientCallHooks {
+    return {
+      networkUp: (e, method) => this.#networkUp(e, method),
+      deliver: (p) => this.#deliver(p),
+      down: (cause, message) => this.#pppDown(cause, message),
+      notice: (m) => this.emit('notice', m),
+    };
+  }
+
+  #onControl(ev: ControlEvent): void {
     switch (ev.type) {
       case 'control-connection-up':
-        this.#placeCall(o);
+        if (this.#options) this.#placeCall(this.#options);
         break;
       case 'call-connected':
         this.#call?.connected(ev.peerCallId, ev.window, now());
@@ -177,22 +200,19 @@ export class PptpClient extends EventEmitter<Events> {
       this.#serverIp,
       {
         ...o.ppp,
+        auth: o.ppp?.auth ?? CLIENT_AUTH,
         authMethods: methods,
         mppe: { ...DEFAULT_CLIENT_MPPE, ...o.mppe },
         credentials: { userName: o.user, password: o.password },
       },
       this.#gre!,
-      {
-        networkUp: (e, method) => this.#networkUp(e, method),
-        deliver: (p) => this.#deliver(p),
-        down: (cause, message) => this.#pppDown(cause, message),
-        notice: (m) => this.emit('notice', m),
-      },
+      this.#callHooks(),
     );
     const callId = this.#gre!.attach(call);
     if (callId === undefined) return this.#fail(ClientFailure.Usage, 'no free Call ID in this process');
     call.callId = callId;
     this.#call = call;
+    this.#options = undefined;
     this.#channel!.placeCall({ callId, window: RECEIVE_WINDOW });
   }
 
@@ -262,8 +282,22 @@ export class PptpClient extends EventEmitter<Events> {
 
   /** Receives every IP packet from the server (a view, valid only during the call). Returns an unsubscribe. */
   onIp(handler: IpHandler): () => void {
-    this.#ipHandlers.add(handler);
-    return () => this.#ipHandlers.delete(handler);
+    if (this.#ipHandler === undefined && this.#ipHandlers === undefined) {
+      this.#ipHandler = handler;
+    } else {
+      const handlers = (this.#ipHandlers ??= new Set());
+      if (this.#ipHandler !== undefined) handlers.add(this.#ipHandler);
+      this.#ipHandler = undefined;
+      handlers.add(handler);
+    }
+    return () => {
+      if (this.#ipHandler === handler) this.#ipHandler = undefined;
+      else this.#ipHandlers?.delete(handler);
+    };
+  }
+
+  get #pinger(): Pinger {
+    return (this.#pingerInstance ??= new Pinger(randomInt(0x10000)));
   }
 
   /** ICMP Echo to `dst` from our tunnel address; bounded by count × timeoutMs (+ intervals). */
@@ -278,13 +312,15 @@ export class PptpClient extends EventEmitter<Events> {
     if (packet.length >= 20 && packet[9] === IPPROTO_ICMP) {
       const m = parseEcho(packet);
       if (!isDecodeError(m)) {
-        if (m.type === IcmpType.EchoReply) this.#pinger.onReply(m);
+        if (m.type === IcmpType.EchoReply) this.#pingerInstance?.onReply(m);
         else if (m.dst === this.#localIp && this.#deps.answerEcho !== false && this.#call?.sendIp(buildEchoReply(m))) {
           this.#echoAnswered++;
         }
       }
     }
-    for (const h of this.#ipHandlers) h(packet);
+    const one = this.#ipHandler;
+    if (one !== undefined) one(packet);
+    else if (this.#ipHandlers !== undefined) for (const h of this.#ipHandlers) h(packet);
   }
 
   counters(): ClientCounters {
@@ -292,8 +328,8 @@ export class PptpClient extends EventEmitter<Events> {
     return {
       ppp: { ...(c?.stats ?? newStats()) },
       gre: c?.greCounters ? { ...c.greCounters } : undefined,
-      echoRequestsSent: this.#pinger.requestsSent,
-      echoRepliesReceived: this.#pinger.repliesReceived,
+      echoRequestsSent: this.#pingerInstance?.requestsSent ?? 0,
+      echoRepliesReceived: this.#pingerInstance?.repliesReceived ?? 0,
       echoRequestsAnswered: this.#echoAnswered,
     };
   }
@@ -364,7 +400,7 @@ export class PptpClient extends EventEmitter<Events> {
   #tunnelDown(info: DownInfo): void {
     if (this.#downInfo) return;
     this.#downInfo = info;
-    this.#pinger.cancel();
+    this.#pingerInstance?.cancel();
     if (this.state === 'up') {
       this.state = 'closed';
       // The PPP link or the call died under us: hang up the rest (CCRQ/StopCCRQ), bounded by the core.
@@ -381,6 +417,7 @@ export class PptpClient extends EventEmitter<Events> {
   #finish(): void {
     if (this.#finished) return;
     this.#finished = true;
+    this.#options = undefined;
     if (this.#call && this.#gre) this.#gre.detach(this.#call.callId, this.#call);
     if (this.#channel && !this.#channel.isClosed) this.#channel.destroy();
     if (this.#gre && this.#sharedGre) {
@@ -392,4 +429,16 @@ export class PptpClient extends EventEmitter<Events> {
     this.state = 'closed';
     this.#changes.notify();
   }
+}
+
+// The server address of the last connect(): a process opening many tunnels to one server parses it once.
+let lastServer = '';
+let lastServerIp: number | undefined;
+
+function serverAddress(text: string): number | undefined {
+  if (text !== lastServer) {
+    lastServerIp = ipv4FromString(text);
+    lastServer = text;
+  }
+  return lastServerIp;
 }

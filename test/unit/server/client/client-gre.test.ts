@@ -75,7 +75,7 @@ test('demultiplexes by our Call ID and drops wrong peers, unknown calls and malf
   );
   assert.deepEqual(a.got, [{ seq: 1, ack: undefined, payload: 'to-a' }, { seq: undefined, ack: 9, payload: '' }]);
   assert.deepEqual(b.got, [{ seq: 5, ack: 3, payload: 'to-b' }]);
-  assert.deepEqual(gre.counters, { received: 3, malformed: 1, unknownCall: 1, wrongPeer: 1, sent: 0, oversize: 0 });
+  assert.deepEqual(gre.counters, { received: 3, malformed: 1, unknownCall: 1, wrongPeer: 1, sent: 0, oversize: 0, sendCalls: 0, receiveBatches: 1 });
   // Detached: its id no longer routes, and is free again.
   gre.detach(idA, a);
   gre.detach(idA, a); // idempotent
@@ -98,6 +98,7 @@ test('sends are batched into one transport call per turn, with correct headers',
   assert.equal(t.sendCalls, 0, 'nothing leaves before the end of the turn');
   await new Promise((r) => setImmediate(r));
   assert.equal(t.sendCalls, 1);
+  assert.equal(gre.counters.sendCalls, 1, 'one batch counted for three packets');
   const decoded = t.sent.map((s) => ({ dst: s.dst, pkt: decodeGre(s.bytes) }));
   const view = decoded.map(({ dst, pkt }) => {
     assert.ok(!isDecodeError(pkt));
@@ -116,6 +117,7 @@ test('sends are batched into one transport call per turn, with correct headers',
   gre.send(SERVER_A, 1, 3, undefined, Buffer.from('last'));
   gre.close();
   assert.equal(t.sendCalls, 2);
+  assert.equal(gre.counters.sendCalls, 2);
   assert.equal(t.closed, true);
   assert.equal(t.handler, undefined);
   assert.equal(gre.attach(new Endpoint(SERVER_A)), undefined);

@@ -193,6 +193,34 @@ describe('PptpClient against the server binding (in memory)', () => {
     await client.close();
   });
 
+  test('onIp: several subscribers each see every packet; an unsubscribed one sees no more', async () => {
+    const { world, client, result } = await up({});
+    const a: number[] = [];
+    const b: number[] = [];
+    const c: number[] = [];
+    const offA = client.onIp((p) => a.push(p.length));
+    const offB = client.onIp((p) => b.push(p.length));
+    const send = async (n: number): Promise<void> => {
+      const req = buildEchoRequest({ src: ipv4FromString(TUNNEL_LOCAL)!, dst: ipv4FromString(result.local)!, id: 5, seq: n, size: 20 });
+      world.sessions[0]!.sendIp(req, performance.now());
+      assert.ok(await eventually(() => world.tunPackets.length === n), `echo ${n} answered`);
+    };
+    await send(1);
+    assert.deepEqual([a.length, b.length], [1, 1]);
+    offA();
+    await send(2);
+    assert.deepEqual([a.length, b.length], [1, 2]);
+    const offC = client.onIp((p) => c.push(p.length));
+    offB();
+    await send(3);
+    assert.deepEqual([a.length, b.length, c.length], [1, 2, 1]);
+    offC();
+    await send(4);
+    assert.deepEqual([a.length, b.length, c.length], [1, 2, 1]);
+    assert.equal(client.counters().echoRequestsSent, 0, 'no pinger made for a client that never pinged');
+    await client.close();
+  });
+
   test('several clients share one ClientGre: distinct call ids, traffic kept apart', async () => {
     const world = new World({});
     const clients = [0, 1, 2].map(() => new PptpClient({ gre: world.gre, dialer: world.dialer }));

@@ -77,6 +77,8 @@ export interface WorldOptions {
   readonly refuseCalls?: number;
   /** No control link behind the socket: the server never answers. */
   readonly silentServer?: boolean;
+  /** Addresses for clients (default 10.8.0.2-20); a wider range for loops over many tunnels. */
+  readonly remotePool?: string;
 }
 
 /** Control messages seen on the in-memory wire, decoded, by sender. */
@@ -87,7 +89,7 @@ export interface WireEntry {
 
 export class World {
   readonly registry = new SessionRegistry();
-  readonly pool = new IpPool({ name: 'test', local: TUNNEL_LOCAL, remote: '10.8.0.2-20' });
+  readonly pool: IpPool;
   readonly callIds = new CallIdAllocator();
   readonly sessions: CallSession[] = [];
   readonly links: ControlLink[] = [];
@@ -102,6 +104,7 @@ export class World {
 
   constructor(o: WorldOptions = {}) {
     this.#o = o;
+    this.pool = new IpPool({ name: 'test', local: TUNNEL_LOCAL, remote: o.remotePool ?? '10.8.0.2-20' });
     const secret = o.secret ?? 'secret';
     const chain: Authenticator = {
       authenticate: async (req): Promise<AuthResult> => {
