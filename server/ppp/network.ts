@@ -142,6 +142,12 @@ export class NetworkPhase {
     return this.data.encapsulate(packet, comp);
   }
 
+  /** Octets of the frame for an IP packet of `packetLength`, or -1 when it must not go out. */
+  ipFrameLength(packetLength: number, comp: FrameCompression): number {
+    if (!this.up || (this.policy.required && !this.data.encrypting)) return -1;
+    return this.data.frameLength(packetLength, comp);
+  }
+
   /** A plain IP frame's packet, if plain IP is acceptable now. */
   acceptPlainIp(): boolean {
     return this.up && !this.data.decrypting && !this.policy.required;

@@ -114,6 +114,32 @@ export class PppSession implements NetworkHost {
     this.push(frame);
   }
 
+  /**
+   * The copy-free sendIp() for a caller that owns a send slab: the frame's length, -1 when
+   * the packet must not go out (counted as txDropped, as sendIp() counts it), or -2 when
+   * actions are still queued (use sendIp(), so the frame keeps its place after them).
+   */
+  ipFrameLength(packetLength: number): number {
+    if (this.actions.length > 0) return -2;
+    const n = this.net.ipFrameLength(packetLength, this.compression());
+    if (n < 0) this.stats.txDropped += 1;
+    return n;
+  }
+
+  /**
+   * Writes the frame sized by ipFrameLength() at out[offset..] (encrypted there by the
+   * PPP DataPath) and counts it like sendIp(). offset < 0: the transmitter had no room
+   * (oversize); counted as sent, as sendIp() counts a frame the GRE layer then drops.
+   */
+  sendIpInto(packet: Buffer, out: Buffer, offset: number): void {
+    const n = offset < 0 ? this.net.data.frameLength(packet.length, this.compression())
+      : this.net.data.encapsulateInto(packet, this.compression(), out, offset);
+    this.stats.txFrames += 1;
+    this.stats.txOctets += n;
+    this.stats.txIpPackets += 1;
+    this.stats.txIpOctets += packet.length;
+  }
+
   /** Server role: the plugin chain's answer to an 'auth-verify' event. */
   handleAuthVerdict(result: AuthResult, now: number): void {
     if (!this.auth || this.phase !== Phase.Authenticate) return;

@@ -120,6 +120,19 @@ export class CallSession {
   /** An IP packet from TUN routed to this client's address. */
   sendIp(packet: Buffer, t: number): void {
     this.#limits.data(t);
+    const gre = this.#deps.gre;
+    // Copy-free: the frame is built and encrypted straight in the GRE send slab (no frame
+    // buffer, no second copy, no action): same bytes, order, seq/ack and counters.
+    if (gre.reserveFrame !== undefined && gre.greSlab !== undefined && this.state !== 'ended') {
+      const len = this.#ppp.ipFrameLength(packet.length);
+      if (len === -1) return; // refused and counted, as sendIp() would
+      if (len >= 0) {
+        const off = gre.reserveFrame(this.peerIp, this.peerCallId, this.#gre.takeSeq(t), this.#gre.takeAck(), len);
+        this.#ppp.sendIpInto(packet, gre.greSlab, off);
+        this.#armTimer();
+        return;
+      }
+    }
     this.#ppp.sendIp(packet, t);
     this.#pump(t);
   }

@@ -11,6 +11,9 @@ import type { CallSession } from './call-session.js';
 /** Sends one GRE packet carrying `frame` (or an ack-only packet when frame is empty). */
 export interface GreTx {
   send(dst: number, peerCallId: number, seq: number | undefined, ack: number | undefined, frame: Uint8Array): void;
+  /** Copy-free sends (runtime DataPath): GRE header written, offset of the frame in greSlab, or -1 (oversize). */
+  reserveFrame?(dst: number, peerCallId: number, seq: number | undefined, ack: number | undefined, frameLength: number): number;
+  readonly greSlab?: Buffer;
 }
 
 /** Hands one IP packet to the kernel. */
