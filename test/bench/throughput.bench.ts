@@ -98,7 +98,7 @@ export async function run(): Promise<ThroughputFigure[] | undefined> {
   printLimits(m);
   const seconds = Number(process.env['THROUGHPUT_SECONDS'] ?? 3);
   const cases = (process.env['THROUGHPUT_TUNNELS'] ?? '1,100').split(',').map(Number);
-  const rates = (process.env['THROUGHPUT_RATES'] ?? '10000,20000,30000,40000,50000,60000,70000,80000,100000').split(',').map(Number);
+  const rates = (process.env['THROUGHPUT_RATES'] ?? '10000,20000,40000,60000,80000,100000,120000,135000,150000,170000').split(',').map(Number);
   const maxTunnels = Math.max(...cases);
   const net = new BenchNet({ clients: 1, sourcesPerClient: 1 });
   const out: ThroughputFigure[] = [];
