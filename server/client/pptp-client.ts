@@ -23,7 +23,6 @@ import { ClientCall, type ClientCallHooks } from './client-call.js';
 import { acquireSharedGre, releaseSharedGre, type ClientGre } from './client-gre.js';
 import { ControlChannel, tcpDialer, type ControlChannelHandlers, type Dialer } from './control-channel.js';
 import { buildEchoReply, IcmpType, IPPROTO_ICMP, parseEcho } from './icmp.js';
-import { CLIENT_AUTH } from './mschap-v2-client.js';
 import { Pinger } from './pinger.js';
 import {
   ClientError, ClientFailure, DEFAULT_CLIENT_METHODS, DEFAULT_CLIENT_MPPE, PPTP_PORT,
@@ -200,7 +199,6 @@ export class PptpClient extends EventEmitter<Events> {
       this.#serverIp,
       {
         ...o.ppp,
-        auth: o.ppp?.auth ?? CLIENT_AUTH,
         authMethods: methods,
         mppe: { ...DEFAULT_CLIENT_MPPE, ...o.mppe },
         credentials: { userName: o.user, password: o.password },

@@ -4,8 +4,8 @@
 // password or NT hash); the peer checks S= (§5: otherwise it MUST end the session).
 import { timingSafeEqual } from 'node:crypto';
 import type { AuthCredentials } from '../../../auth-plugins/types.js';
-import { clientView, mppeKeysV2 } from '../../crypto/mppe-keys.js';
-import { generateAuthenticatorResponse, generateNtResponse, ntPasswordHash } from '../../crypto/mschap.js';
+import { clientView, mppeKeysV2FromHashHash } from '../../crypto/mppe-keys.js';
+import { authenticatorResponseFrom, challengeHash, challengeResponse, hashNtPasswordHash, ntPasswordHash } from '../../crypto/mschap.js';
 import type { ChapClientDigest } from './chap-client.js';
 import type { ChapServerDigest } from './chap-server.js';
 import { AuthMessages, Sizes } from './constants.js';
@@ -49,39 +49,68 @@ export const mschapV2Server: ChapServerDigest = {
   },
 };
 
+/** NtPasswordHash (RFC 2759 §8.3) and its MD4, PasswordHashHash (§8.4), of one password. */
+export interface PasswordHashes {
+  readonly passwordHash: Buffer;
+  readonly passwordHashHash: Buffer;
+}
+
+/** Passwords remembered at most; past that the cache starts over (a client rarely has more than one). */
+const MAX_PASSWORDS = 32;
+const hashCache = new Map<string, PasswordHashes>();
+
+/**
+ * The two MD4s of a password that every login would otherwise repeat, computed once per
+ * password: a client process opening thousands of tunnels with one password (the load
+ * benchmark) keeps them in this small bounded cache. It holds hashes of passwords the
+ * process was given (and holds anyway); nothing is written anywhere.
+ */
+export function passwordHashes(password: string): PasswordHashes {
+  const hit = hashCache.get(password);
+  if (hit) return hit;
+  const passwordHash = ntPasswordHash(password);
+  const entry: PasswordHashes = { passwordHash, passwordHashHash: hashNtPasswordHash(passwordHash) };
+  if (hashCache.size >= MAX_PASSWORDS) hashCache.clear();
+  hashCache.set(password, entry);
+  return entry;
+}
+
 interface V2Context {
-  readonly authenticatorChallenge: Buffer;
-  readonly peerChallenge: Buffer;
   readonly ntResponse: Buffer;
+  /** ChallengeHash(PeerChallenge, AuthenticatorChallenge, UserName), 8 octets (§8.2). */
+  readonly challenge8: Buffer;
 }
 
 /**
- * `userName` is what we send in the Name field (it may carry `DOMAIN\`); the crypto strips the
- * domain for ChallengeHash (RFC 2759 §8.2). `random` makes the 16-octet Peer-Challenge.
+ * The peer role. `userName` is what we send in the Name field (it may carry `DOMAIN\`); the
+ * crypto strips the domain for ChallengeHash (RFC 2759 §8.2). `random` makes the 16-octet
+ * Peer-Challenge. ChallengeHash is computed once per Challenge and serves both
+ * GenerateNTResponse (§8.1) and the check of the server's S= (§8.7/§8.8); every login still
+ * makes a fresh Peer-Challenge, a real NT-Response, checks S= and derives its own MPPE keys
+ * (RFC 3079 §3.3).
  */
 export function mschapV2Client(userName: string, password: string, random: (n: number) => Buffer): ChapClientDigest<V2Context> {
-  const passwordHash = ntPasswordHash(password);
+  const hashes = passwordHashes(password);
   return {
     method: 'mschap-v2',
     makeResponse(_identifier, challenge) {
       if (challenge.length !== Sizes.MSCHAPV2_CHALLENGE) return null;
       const peerChallenge = Buffer.from(random(16));
       if (peerChallenge.length !== 16) return null;
-      const ntResponse = generateNtResponse(challenge, peerChallenge, userName, passwordHash);
-      const value = buildMschapV2Response(peerChallenge, ntResponse, 0);
-      return { value, context: { authenticatorChallenge: challenge, peerChallenge, ntResponse } };
+      const challenge8 = challengeHash(peerChallenge, challenge, userName);
+      const ntResponse = challengeResponse(challenge8, hashes.passwordHash); // GenerateNTResponse, §8.1
+      return { value: buildMschapV2Response(peerChallenge, ntResponse, 0), context: { ntResponse, challenge8 } };
     },
     checkSuccess(message, ctx) {
       const got = parseMschapV2Success(decodeText(message));
       if (!got) return { ok: false, reason: 'Success without an authenticator response (S=)' };
-      const want = normalizeAuthenticatorResponse(
-        generateAuthenticatorResponse(passwordHash, ctx.ntResponse, ctx.peerChallenge, ctx.authenticatorChallenge, userName),
-      );
+      const want = normalizeAuthenticatorResponse(authenticatorResponseFrom(hashes.passwordHashHash, ctx.ntResponse, ctx.challenge8));
       // RFC 2759 §8.8 CheckAuthenticatorResponse; a mismatch means the server does not know the password.
-      if (want === null || !timingSafeEqual(Buffer.from(want), Buffer.from(got.authenticatorResponse))) {
+      if (want === null || want.length !== got.authenticatorResponse.length ||
+        !timingSafeEqual(Buffer.from(want), Buffer.from(got.authenticatorResponse))) {
         return { ok: false, reason: 'wrong authenticator response (S=): the server does not know the password' };
       }
-      return { ok: true, mppeKeys: clientView(mppeKeysV2(passwordHash, ctx.ntResponse)) };
+      return { ok: true, mppeKeys: clientView(mppeKeysV2FromHashHash(hashes.passwordHashHash, ctx.ntResponse)) };
     },
     describeFailure: describeMschapFailure,
   };
