@@ -11,19 +11,16 @@
 // tunnel that was up), 'notice' (text worth a log line).
 
 import { EventEmitter } from 'node:events';
-import { randomInt } from 'node:crypto';
 import type { AuthMethod } from '../../auth-plugins/types.js';
 import { ipv4FromString } from '../gre/ipv4.js';
 import { newStats, type NetworkUp } from '../ppp/session-types.js';
 import type { ControlEvent } from '../pptp/control-types.js';
-import { isDecodeError } from '../errors.js';
 import { now } from '../timers.js';
 import { Changes } from './changes.js';
 import { ClientCall, type ClientCallHooks } from './client-call.js';
 import { acquireSharedGre, releaseSharedGre, type ClientGre } from './client-gre.js';
 import { ControlChannel, tcpDialer, type ControlChannelHandlers, type Dialer } from './control-channel.js';
-import { buildEchoReply, IcmpType, IPPROTO_ICMP, parseEcho } from './icmp.js';
-import { Pinger } from './pinger.js';
+import { IpPort, type IpHandler } from './ip-port.js';
 import {
   ClientError, ClientFailure, DEFAULT_CLIENT_METHODS, DEFAULT_CLIENT_MPPE, PPTP_PORT,
   type ClientCounters, type ConnectOptions, type ConnectResult, type DownInfo, type PingOptions, type PingResult,
@@ -41,7 +38,6 @@ export interface PptpClientDeps {
 export type ClientState = 'idle' | 'connecting' | 'up' | 'closing' | 'closed';
 
 type Events = { up: [ConnectResult]; down: [DownInfo]; notice: [string] };
-type IpHandler = (packet: Buffer) => void;
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 const DEFAULT_CLOSE_TIMEOUT_MS = 6_000;
@@ -67,13 +63,8 @@ export class PptpClient extends EventEmitter<Events> {
   /** Why the control side took the call away, if it did. */
   #lowerInfo: DownInfo | undefined;
   #finished = false;
-  // Made on first use: a load generator holds thousands of clients that never ping, and most
-  // users subscribe one IP handler (kept as is; a Set only from the second one).
-  #ipHandler: IpHandler | undefined;
-  #ipHandlers: Set<IpHandler> | undefined;
   readonly #changes = new Changes();
-  #pingerInstance: Pinger | undefined;
-  #echoAnswered = 0;
+  readonly #ip = new IpPort();
 
   constructor(deps: PptpClientDeps = {}) {
     super();
@@ -280,22 +271,7 @@ export class PptpClient extends EventEmitter<Events> {
 
   /** Receives every IP packet from the server (a view, valid only during the call). Returns an unsubscribe. */
   onIp(handler: IpHandler): () => void {
-    if (this.#ipHandler === undefined && this.#ipHandlers === undefined) {
-      this.#ipHandler = handler;
-    } else {
-      const handlers = (this.#ipHandlers ??= new Set());
-      if (this.#ipHandler !== undefined) handlers.add(this.#ipHandler);
-      this.#ipHandler = undefined;
-      handlers.add(handler);
-    }
-    return () => {
-      if (this.#ipHandler === handler) this.#ipHandler = undefined;
-      else this.#ipHandlers?.delete(handler);
-    };
-  }
-
-  get #pinger(): Pinger {
-    return (this.#pingerInstance ??= new Pinger(randomInt(0x10000)));
+    return this.#ip.subscribe(handler);
   }
 
   /** ICMP Echo to `dst` from our tunnel address; bounded by count × timeoutMs (+ intervals). */
@@ -303,22 +279,16 @@ export class PptpClient extends EventEmitter<Events> {
     const dstIp = ipv4FromString(dst);
     if (dstIp === undefined) throw new ClientError(ClientFailure.Usage, `ping: not an IPv4 address: ${dst}`);
     if (this.state !== 'up') return { sent: 0, received: 0, rttMs: [] };
-    return this.#pinger.run(this.#localIp, dstIp, (p) => this.sendIp(p), o);
+    return this.#ip.pinger.run(this.#localIp, dstIp, (p) => this.sendIp(p), o);
   }
 
   #deliver(packet: Buffer): void {
-    if (packet.length >= 20 && packet[9] === IPPROTO_ICMP) {
-      const m = parseEcho(packet);
-      if (!isDecodeError(m)) {
-        if (m.type === IcmpType.EchoReply) this.#pingerInstance?.onReply(m);
-        else if (m.dst === this.#localIp && this.#deps.answerEcho !== false && this.#call?.sendIp(buildEchoReply(m))) {
-          this.#echoAnswered++;
-        }
-      }
-    }
-    const one = this.#ipHandler;
-    if (one !== undefined) one(packet);
-    else if (this.#ipHandlers !== undefined) for (const h of this.#ipHandlers) h(packet);
+    this.#ip.deliver(packet, this.#localIp, this.#deps.answerEcho !== false, this);
+  }
+
+  /** @internal How IpPort answers an Echo Request: straight into the call (no closure per packet). */
+  sendEchoReply(packet: Buffer): boolean {
+    return this.#call?.sendIp(packet) === true;
   }
 
   counters(): ClientCounters {
@@ -326,9 +296,7 @@ export class PptpClient extends EventEmitter<Events> {
     return {
       ppp: { ...(c?.stats ?? newStats()) },
       gre: c?.greCounters ? { ...c.greCounters } : undefined,
-      echoRequestsSent: this.#pingerInstance?.requestsSent ?? 0,
-      echoRepliesReceived: this.#pingerInstance?.repliesReceived ?? 0,
-      echoRequestsAnswered: this.#echoAnswered,
+      ...this.#ip.counters(),
     };
   }
 
@@ -398,7 +366,7 @@ export class PptpClient extends EventEmitter<Events> {
   #tunnelDown(info: DownInfo): void {
     if (this.#downInfo) return;
     this.#downInfo = info;
-    this.#pingerInstance?.cancel();
+    this.#ip.cancel();
     if (this.state === 'up') {
       this.state = 'closed';
       // The PPP link or the call died under us: hang up the rest (CCRQ/StopCCRQ), bounded by the core.
