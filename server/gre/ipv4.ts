@@ -52,14 +52,34 @@ export function ipv4ToString(a: number): string {
   return `${a >>> 24}.${(a >>> 16) & 0xff}.${(a >>> 8) & 0xff}.${a & 0xff}`;
 }
 
-/** 32-bit number of a dotted-quad address; undefined if it is not one. */
+/**
+ * 32-bit number of a dotted-quad address (four parts of 1–3 ASCII digits, each ≤ 255);
+ * undefined if it is not one. Scans character codes rather than splitting and matching a
+ * regex per part: every session set-up parses its addresses a few times (admission,
+ * setNetwork, the pool).
+ */
 export function ipv4FromString(s: string): number | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
+  const len = s.length;
+  if (len < 7 || len > 15) return undefined;
   let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      if (++digits > 3) return undefined;
+      part = part * 10 + (c - 0x30);
+      if (part > 255) return undefined;
+    } else {
+      return undefined;
+    }
   }
-  return n;
+  if (dots !== 3 || digits === 0) return undefined;
+  return n * 256 + part;
 }

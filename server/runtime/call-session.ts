@@ -9,7 +9,7 @@ import type { SessionCounters, TerminateCause } from '../../accounting/record.js
 import type { GrePacket } from '../gre/codec.js';
 import { GreWindow } from '../gre/window.js';
 import { ipv4ToString } from '../gre/ipv4.js';
-import { parseIPv4 } from '../ppp/ipcp/options.js';
+import { ipv4FromString } from '../gre/ipv4.js';
 import type { Lease } from '../ippool.js';
 import { PppSession } from '../ppp/session.js';
 import type { DownCause, NetworkUp, PppEvent, PppSessionOptions } from '../ppp/session-types.js';
@@ -313,7 +313,7 @@ export class CallSession {
     this.upAt = Date.now();
     this.#limits.begin(t, this.#pendingLimits ?? NO_LIMITS);
     this.#pendingLimits = undefined;
-    const ip = parseIPv4(e.remote) ?? 0;
+    const ip = ipv4FromString(e.remote) ?? 0;
     this.remoteIp = ip;
     this.#deps.registry.bindAddress(this, ip);
     const enc = encryptionName(e.mppe);

@@ -13,7 +13,6 @@ import { IpPool, type Lease } from '../ippool.js';
 import { CallIdAllocator } from '../pptp/call-ids.js';
 import { GeneralError, OcrpResult, StopReason } from '../pptp/constants.js';
 import { ipv4FromString } from '../gre/ipv4.js';
-import { parseIPv4 } from '../ppp/ipcp/options.js';
 import { CallSession, type CallDeps, type CallOwner } from './call-session.js';
 import { ControlLink, type ControlHost } from './control-link.js';
 import { DataPath } from './data-path.js';
@@ -207,8 +206,8 @@ export class PptpServer implements ControlHost {
     }
     const callId = this.callIds.allocate();
     if (callId === undefined) return busy('no free call id');
-    const peerIp = parseIPv4(link.peerAddress);
-    if (peerIp === null) {
+    const peerIp = ipv4FromString(link.peerAddress);
+    if (peerIp === undefined) {
       this.callIds.release(callId);
       return { ok: false, result: OcrpResult.GeneralError, error: GeneralError.PacError, reason: 'IPv6 control connections are not supported' };
     }

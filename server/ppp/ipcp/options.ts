@@ -9,6 +9,7 @@
 // Client role: we ask 0.0.0.0 (and, if wanted, 0.0.0.0 for DNS/NBNS) and take the Naks.
 import { ACK, nak, REJECT, type OptionHandler, type OptionVerdict } from '../fsm/negotiator.js';
 import { OptionTypeSet } from '../fsm/option-set.js';
+import { ipv4FromString } from '../../gre/ipv4.js';
 
 export const IpcpOption = {
   IPAddresses: 1, // RFC 1172, deprecated
@@ -21,36 +22,9 @@ export const IpcpOption = {
 } as const;
 export type IpcpOption = (typeof IpcpOption)[keyof typeof IpcpOption];
 
-/**
- * Dotted quad → 32-bit number; null when not an IPv4 literal. Accepts exactly what
- * gre/ipv4.ts ipv4FromString accepts (four parts of 1–3 ASCII digits, each ≤ 255), but
- * scans character codes instead of splitting and matching a regex per part: every session
- * set-up parses its addresses a few times (setNetwork, IPCP, the registry).
- */
+/** Dotted quad → 32-bit number; null when not an IPv4 literal (gre/ipv4.ts ipv4FromString). */
 export function parseIPv4(s: string): number | null {
-  const len = s.length;
-  if (len < 7 || len > 15) return null;
-  let n = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x2e) {
-      if (digits === 0 || ++dots > 3) return null;
-      n = n * 256 + part;
-      part = 0;
-      digits = 0;
-    } else if (c >= 0x30 && c <= 0x39) {
-      if (++digits > 3) return null;
-      part = part * 10 + (c - 0x30);
-      if (part > 255) return null;
-    } else {
-      return null;
-    }
-  }
-  if (dots !== 3 || digits === 0) return null;
-  return n * 256 + part;
+  return ipv4FromString(s) ?? null;
 }
 
 export { ipv4ToString as formatIPv4 } from '../../gre/ipv4.js';
