@@ -2,6 +2,8 @@
 // PPP hands over what the peer sent; the chain answers accept (with keys and
 // attributes) or reject. Plugins are rewriters, credential sources or verifiers.
 
+import type { AddressRule } from '../config/address-rule.js';
+
 export type AuthMethod = 'pap' | 'chap-md5' | 'mschap-v1' | 'mschap-v2';
 
 /** What the peer sent, per method (field names from RFC 1334/1994/2433/2759). */
@@ -67,6 +69,12 @@ export interface MppePolicy {
 /** Attributes an accept carries; the session applies them. */
 export interface SessionAttributes {
   readonly framedIpAddress?: string;
+  /**
+   * The only addresses the client may have (a chap-secrets address column); absent = any.
+   * Every address the session would give (pool, static, Framed-IP-Address, the one the
+   * client asks for in IPCP) is held to it, and the pool leases inside it.
+   */
+  readonly allowedAddresses?: AddressRule;
   readonly sessionTimeout?: number; // seconds
   readonly idleTimeout?: number; // seconds
   readonly acctInterimInterval?: number; // seconds

@@ -10,11 +10,18 @@
 // released first, which keeps an address from being handed straight to someone else.
 // Every operation is O(1) but slotOf(), which is O(number of list items in the spec).
 //
+// leaseWithin(rule) leases inside a user's allowed addresses (a chap-secrets address
+// column): the free-list head when the rule allows it (O(1), the common case), else the
+// lowest free slot the rule allows, found through a free bitmap (32 slots per step) over
+// the slots each permitting subnet covers — so the cost is the size of the allowed part
+// of the pool divided by 32, never a walk over every lease.
+//
 // Static addresses (chap-secrets address column, RADIUS Framed-IP-Address, pool.static)
 // are leased when free and in no one else's hands: inside the ranges they take their slot
 // out of the free list; outside the ranges they are kept apart, with the first local
 // address as our end.
 import { ErrorCode, PptpdError } from './errors.js';
+import { ruleAllows, type AddressRule } from '../config/address-rule.js';
 import { addressAt, formatIpv4, firstDuplicate, parseIpSpec, parseIpv4, type Block, type Ipv4 } from '../config/ip-spec.js';
 
 export interface PoolOptions {
@@ -47,7 +54,8 @@ export type LeaseFailure =
       readonly holder: string;
       readonly message: string;
     }
-  | { readonly ok: false; readonly reason: 'invalid'; readonly pool: string; readonly address: string; readonly message: string };
+  | { readonly ok: false; readonly reason: 'invalid'; readonly pool: string; readonly address: string; readonly message: string }
+  | { readonly ok: false; readonly reason: 'none-allowed'; readonly pool: string; readonly message: string };
 
 export type LeaseResult = { readonly ok: true; readonly lease: Lease } | LeaseFailure;
 
@@ -86,6 +94,8 @@ export class IpPool {
   readonly #sharedLocal: string | undefined;
   readonly #next: Int32Array;
   readonly #prev: Int32Array;
+  /** Bit i set = slot i is free (mirrors the free list, for leaseWithin). */
+  readonly #freeBits: Uint32Array;
   readonly #leases: (Lease | undefined)[];
   readonly #outside = new Map<Ipv4, Lease>();
   #head = NONE;
@@ -109,6 +119,7 @@ export class IpPool {
     this.size = localCount === 1 ? remoteCount : Math.min(localCount, remoteCount);
     this.#next = new Int32Array(this.size);
     this.#prev = new Int32Array(this.size);
+    this.#freeBits = new Uint32Array((this.size + 31) >>> 5);
     this.#leases = new Array<Lease | undefined>(this.size);
     for (let i = 0; i < this.size; i++) this.#append(i);
   }
@@ -140,6 +151,64 @@ export class IpPool {
     }
     this.#unlink(slot);
     return { ok: true, lease: this.#take(slot, owner, false) };
+  }
+
+  /**
+   * Lease a free address that `rule` allows: the next free one if it may have it, else the
+   * lowest free one inside the rule. 'none-allowed' when no free address is.
+   */
+  leaseWithin(owner: string, rule: AddressRule): LeaseResult {
+    const head = this.#head;
+    if (head !== NONE && ruleAllows(rule, addressAt(this.#remote, head))) {
+      this.#unlink(head);
+      return { ok: true, lease: this.#take(head, owner, false) };
+    }
+    for (const m of rule.matches) {
+      if (!m.permit) continue;
+      const slot = this.#freeSlotIn(m.base, (m.base | ~m.mask) >>> 0, rule);
+      if (slot !== NONE) {
+        this.#unlink(slot);
+        return { ok: true, lease: this.#take(slot, owner, false) };
+      }
+    }
+    return {
+      ok: false,
+      reason: 'none-allowed',
+      pool: this.name,
+      message: `no free address of pool "${this.name}" (${this.free} of ${this.size} free) is allowed`,
+    };
+  }
+
+  /** The lowest free slot whose address is in [lo, hi] and allowed by `rule`, or NONE. */
+  #freeSlotIn(lo: Ipv4, hi: Ipv4, rule: AddressRule): number {
+    let base = 0;
+    for (const b of this.#remote) {
+      if (base >= this.size) break;
+      const first = Math.max(0, Math.ceil((lo - b.start) / b.stride));
+      const last = Math.min(b.count - 1, Math.floor((hi - b.start) / b.stride), this.size - 1 - base);
+      if (first <= last) {
+        const slot = this.#scanFree(base + first, base + last, rule);
+        if (slot !== NONE) return slot;
+      }
+      base += b.count;
+    }
+    return NONE;
+  }
+
+  /** Free slots from..to (inclusive), 32 at a time; the first the rule allows. */
+  #scanFree(from: number, to: number, rule: AddressRule): number {
+    for (let w = from >>> 5; w <= to >>> 5; w++) {
+      let bits = this.#freeBits[w] as number;
+      if (w === from >>> 5) bits &= ~0 << (from & 31);
+      if (w === to >>> 5 && (to & 31) !== 31) bits &= (1 << ((to & 31) + 1)) - 1;
+      while (bits !== 0) {
+        const low = bits & -bits;
+        const slot = (w << 5) + 31 - Math.clz32(low);
+        if (ruleAllows(rule, addressAt(this.#remote, slot))) return slot;
+        bits ^= low;
+      }
+    }
+    return NONE;
   }
 
   /** Give an address back. Returns false when it was not leased. */
@@ -225,6 +294,7 @@ export class IpPool {
   }
 
   #append(slot: number): void {
+    this.#freeBits[slot >>> 5]! |= 1 << (slot & 31);
     this.#next[slot] = NONE;
     this.#prev[slot] = this.#tail;
     if (this.#tail === NONE) this.#head = slot;
@@ -233,6 +303,7 @@ export class IpPool {
   }
 
   #unlink(slot: number): void {
+    this.#freeBits[slot >>> 5]! &= ~(1 << (slot & 31));
     const p = this.#prev[slot] as number;
     const n = this.#next[slot] as number;
     if (p === NONE) this.#head = n;

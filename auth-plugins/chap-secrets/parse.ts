@@ -23,14 +23,18 @@
 //   10.8.0.0/24   any address of the subnet.
 //   !10.8.0.1     not this address (or subnet); the first matching word decides and
 //                 an address no word matches is refused.
+//   host.name     its IPv4 address, looked up each time the file is loaded (compileRule);
+//                 a name that does not resolve is dropped (permit) or refuses all (`!`).
 //   a.b.c.d/n+    (pppd: the host part is the ppp unit number + 1) not supported:
-//                 warned about and dropped, as are host names pppd would resolve.
+//                 dropped with a warning; as `!a.b.c.d/n+` an error (dropping would widen).
 // Loopback, multicast and class E addresses are never allowed (pppd's bad_ip_adrs).
+// The compiled rule (config/address-rule.ts) is what the session enforces.
 //
 // No message ever contains a secret: issues name the file, the line and the column.
 
 import { splitPppdWords, groupLines, type Word } from '../../config/pppd-words.js';
-import { parseIpv4, parseCidr, formatIpv4 } from '../../config/ip-spec.js';
+import { parseIpv4, parseCidr, formatIpv4, type Ipv4 } from '../../config/ip-spec.js';
+import { ruleAllows, type AddressMatch, type AddressRule } from '../../config/address-rule.js';
 
 export interface ChapSecret {
   client: string;
@@ -101,11 +105,26 @@ export function parseChapSecrets(text: string, file: string): { entries: ChapSec
   return { entries, issues };
 }
 
+const HOST_NAME = /^(?=.*[A-Za-z])[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+/** A word of the address column that names a host (resolved when the file is loaded). */
+export function isHostNameWord(word: string): boolean {
+  const body = word.startsWith('!') ? word.slice(1) : word;
+  return parseIpv4(body) === undefined && parseCidr(body) === undefined && HOST_NAME.test(body);
+}
+
 function normaliseAddresses(words: readonly Word[], file: string, issues: ParseIssue[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i] as Word;
     const warn = (message: string): void => void issues.push({ file, line: w.line, severity: 'warning', message });
+    // Dropping a permit only narrows what is allowed; dropping an exclusion would widen it.
+    const drop = (message: string): void =>
+      void issues.push(
+        w.text.startsWith('!')
+          ? { file, line: w.line, severity: 'error', message: `${message}; an exclusion that cannot be honoured would let in more addresses, so the entry is refused` }
+          : { file, line: w.line, severity: 'warning', message: `${message}; ignored` },
+      );
     if (w.text === '-' || w.text === '*') {
       out.push(w.text);
       if (i + 1 < words.length) warn(`addresses after "${w.text}" are ignored, as pppd does`);
@@ -113,11 +132,11 @@ function normaliseAddresses(words: readonly Word[], file: string, issues: ParseI
     }
     const body = w.text.startsWith('!') ? w.text.slice(1) : w.text;
     if (body.endsWith('+') && body.includes('/')) {
-      warn(`"${w.text}": a subnet with "+" (address from the ppp unit number) is not supported; ignored`);
+      drop(`"${w.text}": a subnet with "+" (address from the ppp unit number) is not supported`);
       continue;
     }
-    if (parseIpv4(body) === undefined && parseCidr(body) === undefined) {
-      warn(`"${w.text}" is not an IPv4 address or a.b.c.d/n subnet (host names are not resolved); ignored`);
+    if (parseIpv4(body) === undefined && parseCidr(body) === undefined && !HOST_NAME.test(body)) {
+      drop(`"${w.text}" is not an IPv4 address, an a.b.c.d/n subnet or a host name`);
       continue;
     }
     out.push(w.text);
@@ -125,52 +144,52 @@ function normaliseAddresses(words: readonly Word[], file: string, issues: ParseI
   return out;
 }
 
-/** One compiled address rule: `address & mask === base` → permit or refuse. */
-export interface AddressRule {
-  readonly permit: boolean;
-  readonly base: number;
-  readonly mask: number;
+/** Host name → its IPv4 address, as resolved when the file was loaded (absent: did not resolve). */
+export type ResolvedHosts = ReadonlyMap<string, Ipv4>;
+
+/** Every host name the entries' address columns use (to resolve before compileRule). */
+export function hostNamesOf(entries: readonly ChapSecret[]): string[] {
+  const names = new Set<string>();
+  for (const e of entries) {
+    for (const w of e.addresses) if (isHostNameWord(w)) names.add(w.startsWith('!') ? w.slice(1) : w);
+  }
+  return [...names];
 }
 
-/** Compile an entry's `addresses` to pppd's ordered rule list (a final refuse-all is implied). */
-export function addressRules(addresses: readonly string[]): AddressRule[] {
-  const rules: AddressRule[] = [];
-  for (const word of addresses) {
+/**
+ * Compile an entry's address column to its rule. A host name that did not resolve is
+ * left out when it permits (which narrows) and refuses everything when it excludes
+ * (the only safe reading of an exclusion we cannot know); `unresolved` gets the names.
+ */
+export function compileRule(entry: Pick<ChapSecret, 'addresses' | 'file' | 'line'>, hosts: ResolvedHosts = new Map(), unresolved?: string[]): AddressRule {
+  const matches: AddressMatch[] = [];
+  for (const word of entry.addresses) {
     if (word === '-') break;
     if (word === '*') {
-      rules.push({ permit: true, base: 0, mask: 0 });
+      matches.push({ permit: true, base: 0, mask: 0 });
       break;
     }
     const permit = !word.startsWith('!');
     const body = permit ? word : word.slice(1);
-    const host = parseIpv4(body);
-    if (host !== undefined) {
-      rules.push({ permit, base: host, mask: 0xffffffff });
-      continue;
-    }
     const net = parseCidr(body);
-    if (net !== undefined) rules.push({ permit, base: net.base, mask: net.mask });
+    const host = parseIpv4(body) ?? (net === undefined ? hosts.get(body) : undefined);
+    if (host !== undefined) matches.push({ permit, base: host, mask: 0xffffffff });
+    else if (net !== undefined) matches.push({ permit, base: net.base, mask: net.mask });
+    else {
+      unresolved?.push(body);
+      if (!permit) {
+        matches.length = 0; // refuse all
+        break;
+      }
+    }
   }
-  return rules;
+  return { matches, text: entry.addresses.join(' '), source: `${entry.file}:${entry.line}` };
 }
 
-/** pppd's bad_ip_adrs(): loopback (127/8), multicast (224/4) and class E (240/4). */
-export function isReservedAddress(addr: number): boolean {
-  return addr >>> 24 === 127 || addr >>> 28 === 0xe || addr >>> 28 === 0xf;
-}
-
-/** May a client whose entry lists `addresses` use `address`? (pppd auth_ip_addr) */
-export function isAddressAllowed(addresses: readonly string[], address: string): boolean {
-  const a = parseIpv4(address);
-  if (a === undefined || isReservedAddress(a)) return false;
-  for (const r of addressRules(addresses)) if (((a & r.mask) >>> 0) === r.base) return r.permit;
-  return false;
-}
-
-/** The static address the entry gives its client: the first permitted single address. */
-export function staticAddress(addresses: readonly string[]): string | undefined {
-  for (const r of addressRules(addresses)) {
-    if (r.permit && r.mask === 0xffffffff) return formatIpv4(r.base);
+/** The static address a rule gives its client: the first single address it permits and allows. */
+export function staticAddress(rule: AddressRule): string | undefined {
+  for (const m of rule.matches) {
+    if (m.permit && m.mask === 0xffffffff && ruleAllows(rule, m.base)) return formatIpv4(m.base);
   }
   return undefined;
 }

@@ -12,10 +12,13 @@
 // pppd rules kept: exact client before `*`, server column vs our name;
 // an empty address column or `-` allows no IP address (pppd then fails IPCP;
 // we refuse at once, clearer); the first single address is the client's
-// static address (Framed-IP-Address). PAP: the password must equal the secret.
+// static address (Framed-IP-Address). The address column, compiled at load (host
+// names resolved then), goes with the accept as `allowedAddresses`: the session
+// holds every address it gives the client to it (server/runtime/session-address.ts). PAP: the password must equal the secret.
 // Not kept: pppd accepts any PAP password for an empty secret (meant for its
 // `login` option) and `@login` (the system password database) — both pass.
 
+import { lookup } from 'node:dns/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -25,7 +28,10 @@ import { ErrorCode, PptpdError } from '../../server/errors.js';
 import type { AuthPlugin, PluginContext, PluginOutcome, Secret } from '../plugin.js';
 import type { PluginScheme } from '../registry.js';
 import type { AuthRequest, SessionAttributes } from '../types.js';
-import { parseChapSecrets, staticAddress, type ParseIssue } from './parse.js';
+import { compileRule, hostNamesOf, parseChapSecrets, staticAddress, type ChapSecret, type ParseIssue } from './parse.js';
+import { ruleAllowsAny, type AddressRule } from '../../config/address-rule.js';
+import type { Ipv4 } from '../../config/ip-spec.js';
+import { ipv4FromString } from '../../server/gre/ipv4.js';
 import { buildTable, EMPTY_TABLE, lookupSecret, type SecretsTable } from './table.js';
 
 export const chapSecretsOptions = z.strictObject({
@@ -137,7 +143,9 @@ export class ChapSecretsPlugin implements AuthPlugin {
     if (entry === undefined) return { type: 'pass', reason: `no secret for ${req.userName} on ${server}` };
     const where = `${entry.file}:${entry.line}`;
     const first = entry.addresses[0];
-    if (first === '-' || (first === undefined && this.#opts.emptyAddressList === 'reject')) {
+    const anyAddress = first === undefined && this.#opts.emptyAddressList === 'any';
+    const rule = anyAddress ? undefined : (rules.get(entry) ?? compileRule(entry));
+    if (rule !== undefined && !rule.matches.some((m) => m.permit)) {
       return { type: 'reject', reason: `${req.userName} may use no IP address (${where})` };
     }
     if (entry.secret === '@login') {
@@ -147,11 +155,19 @@ export class ChapSecretsPlugin implements AuthPlugin {
       // pppd would accept any PAP password here (for its `login` option); we do not.
       return { type: 'pass', reason: `${where}: empty secret, PAP password cannot be checked` };
     }
-    const framed = staticAddress(entry.addresses);
+    const framed = rule && staticAddress(rule);
+    const restricted = rule !== undefined && !ruleAllowsAny(rule);
     return {
       type: 'secret',
       secret: secretOf(entry),
-      attributes: framed !== undefined ? { ...this.#baseAttributes, framedIpAddress: framed } : this.#baseAttributes,
+      attributes:
+        framed === undefined && !restricted
+          ? this.#baseAttributes
+          : {
+              ...this.#baseAttributes,
+              ...(framed !== undefined ? { framedIpAddress: framed } : {}),
+              ...(restricted ? { allowedAddresses: rule } : {}),
+            },
       source: where,
     };
   }
@@ -183,6 +199,7 @@ export class ChapSecretsPlugin implements AuthPlugin {
         this.#logger.error({ file, errors: errors.length }, 'chap-secrets: file has errors; keeping the previous table');
         report = { ok: false, entries: this.#table.size, errors, warnings };
       } else {
+        await this.#compileRules(entries);
         this.#table = buildTable(entries); // the atomic swap
         this.#generation++;
         this.#logger.info({ file, entries: entries.length, generation: this.#generation }, 'chap-secrets loaded');
@@ -193,6 +210,30 @@ export class ChapSecretsPlugin implements AuthPlugin {
     this.#waiters = [];
     for (const w of waiters) w(report!);
     return report!;
+  }
+
+  /** Each entry's address rule, host names resolved now (pppd resolves them at load too). */
+  async #compileRules(entries: readonly ChapSecret[]): Promise<void> {
+    const names = hostNamesOf(entries);
+    const hosts = new Map<string, Ipv4>();
+    await Promise.all(
+      names.map(async (name) => {
+        const a = await resolveHost(name, RESOLVE_TIMEOUT_MS);
+        if (a !== undefined) hosts.set(name, a);
+      }),
+    );
+    for (const e of entries) {
+      const unresolved: string[] = [];
+      rules.set(e, compileRule(e, hosts, unresolved));
+      for (const name of unresolved) {
+        const excluded = e.addresses.includes(`!${name}`);
+        this.#logger.warn(
+          { file: e.file, line: e.line },
+          `chap-secrets: host name "${name}" does not resolve to an IPv4 address; ` +
+            (excluded ? 'as an exclusion it makes the entry allow no address' : 'left out of the allowed addresses'),
+        );
+      }
+    }
   }
 
   #startWatching(): void {
@@ -212,6 +253,29 @@ export class ChapSecretsPlugin implements AuthPlugin {
     }
   }
 }
+
+const RESOLVE_TIMEOUT_MS = 5_000;
+
+/** A host name's first IPv4 address (as pppd's gethostbyname), or undefined; bounded in time. */
+async function resolveHost(name: string, timeoutMs: number): Promise<Ipv4 | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timeoutMs);
+    timer.unref();
+  });
+  try {
+    const found = lookup(name, { family: 4 }).then(
+      (r) => ipv4FromString(r.address),
+      () => undefined,
+    );
+    return await Promise.race([found, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Each loaded entry's compiled address rule (set before its table is swapped in). */
+const rules = new WeakMap<ChapSecret, AddressRule>();
 
 function formatIssue(i: ParseIssue): string {
   return `${i.file}:${i.line}: ${i.message}`;

@@ -19,6 +19,7 @@ import { Channel, publish, subscribed } from '../events.js';
 import { encryptionName, SessionAccounting, sessionInfoOf } from './session-accounting.js';
 import { SessionLimits } from './session-limits.js';
 import { AuthAttempt } from './session-auth.js';
+import { chooseAddress } from './session-address.js';
 import type { CallDeps, CallOwner, CallParams, SessionState } from './call-types.js';
 
 export type { CallDeps, CallOwner, CallParams, GreTx, SessionState, TunTx } from './call-types.js';
@@ -283,18 +284,20 @@ export class CallSession {
       return;
     }
     const attrs = this.#authResult?.attributes;
-    // The address taken when the call was accepted, or the one the auth reply names.
-    const want = attrs?.framedIpAddress;
-    if (!this.#lease || (want !== undefined && want !== this.#lease.remote)) {
-      const leased = this.#deps.pool.lease(this.sessionId, want);
-      if (!leased.ok) {
-        this.log.warn({ user: e.userName, pool: leased.pool }, `no address for ${e.userName}: ${leased.message}`);
-        this.terminate('NAS-Error', leased.message);
-        return;
-      }
-      if (this.#lease) this.#deps.pool.release(this.#lease.remote);
-      this.#lease = leased.lease;
+    const chosen = chooseAddress(this.#deps.pool, {
+      owner: this.sessionId,
+      user: e.userName,
+      reserved: this.#lease,
+      framed: attrs?.framedIpAddress !== undefined ? { address: attrs.framedIpAddress, plugin: this.#authResult?.plugin ?? 'auth' } : undefined,
+      poolStatic: this.#deps.poolStatic?.[e.userName],
+      rule: attrs?.allowedAddresses,
+    });
+    if (!chosen.ok) {
+      this.log.warn({ user: e.userName, pool: chosen.pool, rule: attrs?.allowedAddresses?.text }, chosen.message);
+      this.terminate('NAS-Error', chosen.message);
+      return;
     }
+    this.#lease = chosen.lease;
     const lease = this.#lease;
     this.#pendingLimits = {
       sessionTimeout: attrs?.sessionTimeout ?? this.#deps.maxConnect,

@@ -25,6 +25,8 @@ export interface CallDeps {
   readonly log: Logger;
   readonly chain: Authenticator;
   readonly pool: IpPool;
+  /** `pool.static`: user name → fixed address. */
+  readonly poolStatic?: Readonly<Record<string, string>>;
   readonly registry: SessionRegistry;
   readonly gre: GreTx;
   readonly tun: TunTx;

@@ -137,6 +137,7 @@ export class PptpServer implements ControlHost {
       // Through the server, so a reload's new chain serves calls already in progress too.
       chain: { authenticate: (req) => this.#chain!.authenticate(req) },
       pool: this.pool,
+      poolStatic: c.pool.static,
       registry: this.registry,
       gre: this.dataPath,
       tun: this.dataPath,

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  parseChapSecrets, isAddressAllowed, staticAddress, addressRules, type ChapSecret,
+  parseChapSecrets, compileRule, hostNamesOf, staticAddress, type ChapSecret,
 } from '../../../../auth-plugins/chap-secrets/parse.js';
+import { ruleAllows, type AddressRule } from '../../../../config/address-rule.js';
+import { parseIpv4 } from '../../../../config/ip-spec.js';
 import { repoRoot } from '../../../helpers/paths.js';
 
 const fixture = (name: string): { text: string; file: string } => {
@@ -71,33 +73,64 @@ test('words after * or - are ignored (with a warning) as pppd does', () => {
   assert.equal(r.issues.length, 2);
 });
 
-test('subnets with "+" and host names are dropped with a warning', () => {
+test('subnets with "+" are dropped with a warning; host names are kept to be resolved at load', () => {
   const r = parseChapSecrets('a * pw 10.0.0.0/24+ gateway.example 10.0.0.9\n', 'f');
-  assert.deepEqual(r.entries[0]?.addresses, ['10.0.0.9']);
-  assert.equal(r.issues.length, 2);
+  assert.deepEqual(r.entries[0]?.addresses, ['gateway.example', '10.0.0.9']);
+  assert.equal(r.issues.length, 1);
+  assert.equal(r.issues[0]?.severity, 'warning');
+  assert.deepEqual(hostNamesOf(r.entries), ['gateway.example']);
 });
 
-test('isAddressAllowed follows pppd: first match wins, no match refuses, - and empty refuse all', () => {
-  assert.equal(isAddressAllowed(['*'], '10.1.2.3'), true);
-  assert.equal(isAddressAllowed([], '10.1.2.3'), false);
-  assert.equal(isAddressAllowed(['-'], '10.1.2.3'), false);
+test('an exclusion that cannot be honoured is an error (dropping it would allow more)', () => {
+  for (const word of ['!10.0.0.0/24+', '!no_such$word']) {
+    const r = parseChapSecrets(`a * pw 10.0.0.0/16 ${word}\n`, 'f');
+    assert.equal(r.issues.length, 1, word);
+    assert.equal(r.issues[0]?.severity, 'error', word);
+    assert.match(r.issues[0]?.message ?? '', /exclusion/);
+  }
+});
+
+const rule = (addresses: string[], hosts = new Map<string, number>()): AddressRule => compileRule({ addresses, file: 'f', line: 1 }, hosts);
+const allowed = (addresses: string[], address: string): boolean => ruleAllows(rule(addresses), parseIpv4(address)!);
+
+test('compiled rules follow pppd: first match wins, no match refuses, - and empty refuse all', () => {
+  assert.equal(allowed(['*'], '10.1.2.3'), true);
+  assert.equal(allowed([], '10.1.2.3'), false);
+  assert.equal(allowed(['-'], '10.1.2.3'), false);
   const bob = ['192.168.0.0/24', '!192.168.0.1'];
-  assert.equal(isAddressAllowed(bob, '192.168.0.7'), true);
-  assert.equal(isAddressAllowed(bob, '192.168.0.1'), true); // the subnet matches first
+  assert.equal(allowed(bob, '192.168.0.7'), true);
+  assert.equal(allowed(bob, '192.168.0.1'), true); // the subnet matches first
   const bob2 = ['!192.168.0.1', '192.168.0.0/24'];
-  assert.equal(isAddressAllowed(bob2, '192.168.0.1'), false);
-  assert.equal(isAddressAllowed(bob2, '192.168.1.1'), false);
-  assert.equal(isAddressAllowed(['*'], '127.0.0.1'), false);
-  assert.equal(isAddressAllowed(['*'], '224.0.0.1'), false);
-  assert.equal(isAddressAllowed(['*'], 'not-an-ip'), false);
+  assert.equal(allowed(bob2, '192.168.0.1'), false);
+  assert.equal(allowed(bob2, '192.168.1.1'), false);
+  assert.equal(allowed(['10.0.0.1', '10.0.0.2'], '10.0.0.2'), true, 'several entries');
+  assert.equal(allowed(['*'], '127.0.0.1'), false);
+  assert.equal(allowed(['*'], '224.0.0.1'), false);
+  assert.equal(rule(bob).text, '192.168.0.0/24 !192.168.0.1');
+  assert.equal(rule(bob).source, 'f:1');
 });
 
-test('staticAddress is the first permitted single address', () => {
-  assert.equal(staticAddress(['192.168.0.240']), '192.168.0.240');
-  assert.equal(staticAddress(['!10.0.0.1', '10.0.0.0/24', '10.0.0.7', '10.0.0.8']), '10.0.0.7');
-  assert.equal(staticAddress(['*']), undefined);
-  assert.equal(staticAddress(['-', '10.0.0.1']), undefined);
-  assert.deepEqual(addressRules(['10.0.0.0/8']), [{ permit: true, base: 0x0a000000, mask: 0xff000000 }]);
+test('host names: the resolved address is used; an unresolved one narrows, or refuses all as an exclusion', () => {
+  const hosts = new Map([['gw.example', parseIpv4('10.0.0.9')!]]);
+  const unresolved: string[] = [];
+  const r = compileRule({ addresses: ['gw.example', 'nowhere.invalid'], file: 'f', line: 1 }, hosts, unresolved);
+  assert.equal(ruleAllows(r, parseIpv4('10.0.0.9')!), true);
+  assert.equal(staticAddress(r), '10.0.0.9');
+  assert.deepEqual(unresolved, ['nowhere.invalid']);
+  const ex = compileRule({ addresses: ['10.0.0.0/24', '!nowhere.invalid'], file: 'f', line: 1 }, hosts);
+  assert.deepEqual(ex.matches, [], 'an exclusion we cannot resolve allows nothing');
+  const ex2 = compileRule({ addresses: ['!gw.example', '10.0.0.0/24'], file: 'f', line: 1 }, hosts);
+  assert.equal(ruleAllows(ex2, parseIpv4('10.0.0.9')!), false);
+  assert.equal(ruleAllows(ex2, parseIpv4('10.0.0.8')!), true);
+});
+
+test('staticAddress is the first permitted single address the rule allows', () => {
+  assert.equal(staticAddress(rule(['192.168.0.240'])), '192.168.0.240');
+  assert.equal(staticAddress(rule(['!10.0.0.1', '10.0.0.0/24', '10.0.0.7', '10.0.0.8'])), '10.0.0.7');
+  assert.equal(staticAddress(rule(['!10.0.0.7', '10.0.0.7', '10.0.0.8'])), '10.0.0.8');
+  assert.equal(staticAddress(rule(['*'])), undefined);
+  assert.equal(staticAddress(rule(['-', '10.0.0.1'])), undefined);
+  assert.deepEqual(rule(['10.0.0.0/8']).matches, [{ permit: true, base: 0x0a000000, mask: 0xff000000 }]);
 });
 
 test('empty secret and bare escapes in the secret warn without showing it', () => {

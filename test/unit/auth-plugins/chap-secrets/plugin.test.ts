@@ -225,3 +225,49 @@ test('init(): a missing or broken file stops start-up with a clear error', async
     );
   });
 });
+
+test('the address column goes with the accept as allowedAddresses (absent for *); a line allowing nothing rejects', async () => {
+  await withDir(async (dir) => {
+    const file = path.join(dir, 'chap-secrets');
+    await writeFile(
+      file,
+      ['net  pptpd  pw  10.8.0.0/28 !10.8.0.5', 'any  pptpd  pw  *', 'only-excl  pptpd  pw  !10.8.0.5', 'multi pptpd pw 10.8.0.9 10.8.0.10', ''].join('\n'),
+    );
+    const p = new ChapSecretsPlugin(options(file));
+    await p.init();
+    const ctx = { signal: new AbortController().signal, logger: pino({ level: 'silent' }) };
+    const net = await p.handle(request(pap('pw'), { peerName: 'net' }), ctx);
+    assert.ok(net.type === 'secret');
+    const rule = net.attributes?.allowedAddresses;
+    assert.equal(rule?.text, '10.8.0.0/28 !10.8.0.5');
+    assert.equal(rule?.source, `${file}:1`);
+    assert.equal(net.attributes?.framedIpAddress, undefined, 'a subnet is not a static address');
+    const any = await p.handle(request(pap('pw'), { peerName: 'any' }), ctx);
+    assert.ok(any.type === 'secret');
+    assert.equal(any.attributes?.allowedAddresses, undefined, '* restricts nothing');
+    const excl = await p.handle(request(pap('pw'), { peerName: 'only-excl' }), ctx);
+    assert.equal(excl.type, 'reject', 'exclusions alone allow no address');
+    const multi = await p.handle(request(pap('pw'), { peerName: 'multi' }), ctx);
+    assert.ok(multi.type === 'secret');
+    assert.equal(multi.attributes?.framedIpAddress, '10.8.0.9');
+    assert.equal(multi.attributes?.allowedAddresses?.matches.length, 2);
+  });
+});
+
+test('host names in the address column are resolved when the file is loaded; one that does not resolve is logged', async () => {
+  await withDir(async (dir) => {
+    const file = path.join(dir, 'chap-secrets');
+    // localhost resolves through /etc/hosts; *.invalid never resolves (RFC 6761).
+    await writeFile(file, 'h  pptpd  pw  localhost 10.8.0.0/24\nx  pptpd  pw  10.8.0.0/24 !gone.invalid\n');
+    const log = memoryLog();
+    const p = new ChapSecretsPlugin(options(file), 'chap-secrets', pino({ level: 'info' }, log.stream));
+    await within(p.init(), 15_000, 'init with host names');
+    const ctx = { signal: new AbortController().signal, logger: pino({ level: 'silent' }) };
+    const h = await p.handle(request(pap('pw'), { peerName: 'h' }), ctx);
+    assert.ok(h.type === 'secret');
+    assert.deepEqual(h.attributes?.allowedAddresses?.matches[0], { permit: true, base: 0x7f000001, mask: 0xffffffff });
+    const x = await p.handle(request(pap('pw'), { peerName: 'x' }), ctx);
+    assert.equal(x.type, 'reject', 'an exclusion that does not resolve allows nothing');
+    assert.ok(log.lines.some((l) => /host name .{0,2}gone\.invalid.{0,2} does not resolve.*allow no address/.test(l)), log.lines.join(''));
+  });
+});
