@@ -79,6 +79,10 @@ export interface WorldOptions {
   readonly silentServer?: boolean;
   /** Addresses for clients (default 10.8.0.2-20); a wider range for loops over many tunnels. */
   readonly remotePool?: string;
+  /** The server's auth chain (default: one clear-text secret, `secret`, for any user). */
+  readonly chain?: Authenticator;
+  /** `pool.static`. */
+  readonly poolStatic?: Readonly<Record<string, string>>;
 }
 
 /** Control messages seen on the in-memory wire, decoded, by sender. */
@@ -106,7 +110,7 @@ export class World {
     this.#o = o;
     this.pool = new IpPool({ name: 'test', local: TUNNEL_LOCAL, remote: o.remotePool ?? '10.8.0.2-20' });
     const secret = o.secret ?? 'secret';
-    const chain: Authenticator = {
+    const chain: Authenticator = o.chain ?? {
       authenticate: async (req): Promise<AuthResult> => {
         const v = verifyLocal(req, { kind: 'cleartext', password: secret });
         return v.status === 'ok'
@@ -125,6 +129,7 @@ export class World {
       log: silentLogger(),
       chain,
       pool: this.pool,
+      ...(o.poolStatic !== undefined ? { poolStatic: o.poolStatic } : {}),
       registry: this.registry,
       gre: { send: (dst, peerCallId, seq, ack, frame) => this.#serverGre(dst, peerCallId, seq, ack, frame) },
       tun: { write: (p) => this.#tun(Buffer.from(p)) },
