@@ -122,7 +122,7 @@ function normaliseAddresses(words: readonly Word[], file: string, issues: ParseI
     const drop = (message: string): void =>
       void issues.push(
         w.text.startsWith('!')
-          ? { file, line: w.line, severity: 'error', message: `${message}; an exclusion that cannot be honoured would let in more addresses, so the entry is refused` }
+          ? { file, line: w.line, severity: 'error', message: `${message}: an exclusion that cannot be honoured would allow more addresses; write !a.b.c.d, !a.b.c.d/n or !host.name` }
           : { file, line: w.line, severity: 'warning', message: `${message}; ignored` },
       );
     if (w.text === '-' || w.text === '*') {
