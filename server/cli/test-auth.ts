@@ -30,6 +30,7 @@ import {
 } from '../crypto/mschap.js';
 import { mppeKeysV1, mppeKeysV2 } from '../crypto/mppe-keys.js';
 import { ErrorCode, PptpdError } from '../errors.js';
+import { describeRule } from '../../config/address-rule.js';
 
 /** CLI method names (pppd's spelling) → the chain's. */
 export const TEST_AUTH_METHODS = { mschapv2: 'mschap-v2', mschapv1: 'mschap-v1', chap: 'chap-md5', pap: 'pap' } as const satisfies Record<string, AuthMethod>;
@@ -199,6 +200,7 @@ function resultLines(r: AuthResult, checks: readonly ClientCheck[]): string[] {
     ...(checks.some((c) => c.label === 'MPPE keys') ? [] : [`  MPPE keys = ${r.mppeKeys !== undefined ? 'yes' : 'no'}`]),
     ...checks.map((c) => `  ${c.label} = ${c.text}`),
     `  Framed-IP-Address = ${a.framedIpAddress ?? '- (from the pool)'}`,
+    ...(a.allowedAddresses !== undefined ? [`  Allowed addresses = ${describeRule(a.allowedAddresses)}`] : []),
     `  Session-Timeout = ${secs(a.sessionTimeout)}`,
     `  Idle-Timeout = ${secs(a.idleTimeout)}`,
     `  Acct-Interim-Interval = ${secs(a.acctInterimInterval)}`,

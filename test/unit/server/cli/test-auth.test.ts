@@ -39,6 +39,7 @@ test('every method accepted; each plugin verdict and the accept attributes print
     assert.match(text, /^Access-Accept by chap-secrets$/m);
     assert.match(text, /User-Name = "alice"/);
     assert.match(text, /Framed-IP-Address = 10\.0\.0\.5/);
+    assert.match(text, /Allowed addresses = "10\.0\.0\.5" \(.*chap-secrets:1\)/);
     assert.match(text, /Class = 0 values/);
     if (method.startsWith('mschap')) assert.match(text, /MPPE keys = yes \(they match the client's derivation\)/);
     else assert.match(text, /MPPE keys = no/);
