@@ -13,8 +13,9 @@
 // leaseWithin(rule) leases inside a user's allowed addresses (a chap-secrets address
 // column): the free-list head when the rule allows it (O(1), the common case), else the
 // lowest free slot the rule allows, found through a free bitmap (32 slots per step) over
-// the slots each permitting subnet covers — so the cost is the size of the allowed part
-// of the pool divided by 32, never a walk over every lease.
+// the slots each permitting word covers, in the rule's order — so the cost is the part of
+// the pool the rule names divided by 32, plus one rule check per free address met there
+// (only excluded ones are passed over), never a walk over every lease.
 //
 // Static addresses (chap-secrets address column, RADIUS Framed-IP-Address, pool.static)
 // are leased when free and in no one else's hands: inside the ranges they take their slot

@@ -14,7 +14,8 @@
 // we refuse at once, clearer); the first single address is the client's
 // static address (Framed-IP-Address). The address column, compiled at load (host
 // names resolved then), goes with the accept as `allowedAddresses`: the session
-// holds every address it gives the client to it (server/runtime/session-address.ts). PAP: the password must equal the secret.
+// holds every address it gives the client to it (server/runtime/session-address.ts).
+// PAP: the password must equal the secret.
 // Not kept: pppd accepts any PAP password for an empty secret (meant for its
 // `login` option) and `@login` (the system password database) — both pass.
 

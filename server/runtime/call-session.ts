@@ -289,7 +289,7 @@ export class CallSession {
       user: e.userName,
       reserved: this.#lease,
       framed: attrs?.framedIpAddress !== undefined ? { address: attrs.framedIpAddress, plugin: this.#authResult?.plugin ?? 'auth' } : undefined,
-      poolStatic: this.#deps.poolStatic?.[e.userName],
+      poolStatic: this.#deps.poolStatic,
       rule: attrs?.allowedAddresses,
     });
     if (!chosen.ok) {

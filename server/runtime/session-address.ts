@@ -22,8 +22,8 @@ export interface AddressRequest {
   readonly reserved: Lease | undefined;
   /** The auth reply's Framed-IP-Address and which plugin gave it. */
   readonly framed?: { readonly address: string; readonly plugin: string } | undefined;
-  /** `pool.static` for this user. */
-  readonly poolStatic?: string | undefined;
+  /** `pool.static` (user name → address); looked up for `user`. */
+  readonly poolStatic?: Readonly<Record<string, string>> | undefined;
   /** The auth reply's allowed addresses (absent: any). */
   readonly rule?: AddressRule | undefined;
 }
@@ -41,11 +41,13 @@ export type AddressChoice =
 export function chooseAddress(pool: IpPool, r: AddressRequest): AddressChoice {
   const refuse = (why: string): AddressChoice => ({ ok: false, message: `no address for ${r.user}: ${why}`, pool: pool.name });
   const rule = r.rule;
+  // Own keys only: a peer named "constructor" must not find Object.prototype's.
+  const poolStatic = r.poolStatic !== undefined && Object.hasOwn(r.poolStatic, r.user) ? r.poolStatic[r.user] : undefined;
   const fixed =
     r.framed !== undefined
       ? { address: r.framed.address, from: `Framed-IP-Address from ${r.framed.plugin}` }
-      : r.poolStatic !== undefined
-        ? { address: r.poolStatic, from: 'pool.static' }
+      : poolStatic !== undefined
+        ? { address: poolStatic, from: 'pool.static' }
         : undefined;
   if (fixed !== undefined) {
     const a = parseIpv4(fixed.address);

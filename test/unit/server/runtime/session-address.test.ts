@@ -88,16 +88,22 @@ test('a RADIUS or LDAP Framed-IP-Address outside the rule is refused; inside it 
 
 test('pool.static is held to the rule too, and the auth reply’s address goes before it', () => {
   const { pool, reserved } = setup();
-  const out = chooseAddress(pool, { owner: 's1', user: 'carol', reserved, rule: carolRule(), poolStatic: '10.8.0.150' });
+  const out = chooseAddress(pool, { owner: 's1', user: 'carol', reserved, rule: carolRule(), poolStatic: { carol: '10.8.0.150' } });
   assert.equal(out.ok, false);
   if (!out.ok) assert.match(out.message, /10\.8\.0\.150 \(pool\.static\) is outside the allowed addresses/);
-  const ok = chooseAddress(pool, { owner: 's1', user: 'carol', reserved, rule: carolRule(), poolStatic: '10.8.0.66' });
+  const ok = chooseAddress(pool, { owner: 's1', user: 'carol', reserved, rule: carolRule(), poolStatic: { carol: '10.8.0.66' } });
   assert.ok(ok.ok);
   assert.equal(ok.lease.remote, '10.8.0.66');
   const { pool: p2, reserved: r2 } = setup();
-  const both = chooseAddress(p2, { owner: 's1', user: 'dave', reserved: r2, poolStatic: '10.8.0.66', framed: { address: '10.8.0.77', plugin: 'radius' } });
+  const both = chooseAddress(p2, { owner: 's1', user: 'dave', reserved: r2, poolStatic: { dave: '10.8.0.66' }, framed: { address: '10.8.0.77', plugin: 'radius' } });
   assert.ok(both.ok);
   assert.equal(both.lease.remote, '10.8.0.77');
+});
+
+test('pool.static is looked up by own key only (a user named "constructor" finds nothing)', () => {
+  const { pool, reserved } = setup();
+  const c = chooseAddress(pool, { owner: 's1', user: 'constructor', reserved, poolStatic: { alice: '10.8.0.99' } });
+  assert.deepEqual(c, { ok: true, lease: reserved });
 });
 
 test('a static-only pool (no reservation) leases inside the rule or refuses', () => {
