@@ -71,8 +71,9 @@ export interface SessionAttributes {
   readonly framedIpAddress?: string;
   /**
    * The only addresses the client may have (a chap-secrets address column); absent = any.
-   * Every address the session would give (pool, static, Framed-IP-Address, the one the
-   * client asks for in IPCP) is held to it, and the pool leases inside it.
+   * Any plugin may set it. Every address the session would give (pool, pool.static,
+   * Framed-IP-Address, the one the client asks for in IPCP) is held to it, and the pool
+   * leases inside it (server/runtime/session-address.ts).
    */
   readonly allowedAddresses?: AddressRule;
   readonly sessionTimeout?: number; // seconds
