@@ -106,12 +106,12 @@ export class PptpServer implements ControlHost {
     this.#chain = this.#opts.authenticator ?? (await buildAuthChain(c.auth, { logger: this.#log.child({ component: 'auth' }) }));
     const tun = this.dataPath.open({ tunName: this.#opts.tunName ?? 'pptp0', mtu: c.ppp.mtu });
     this.#tunName = tun.name;
-    await configureTunnel(tun.name, c.pool.local, c.pool.remote, this.#log);
-    this.#hooks = new PppdHooks(c.hooks, tun.name, this.#log);
     // Always built: a crashed run may have left entries even if proxyarp is now off.
     // The ledger sits with the control socket (the runtime directory, or --state-dir).
     this.#proxyArp = new ProxyArp({ tun: tun.name, ledger: ledgerFile(path.dirname(c.control.socket), tun.name), log: this.#log });
     await this.#proxyArp.recover();
+    await configureTunnel(tun.name, c.pool.local, c.pool.remote, this.#log);
+    this.#hooks = new PppdHooks(c.hooks, tun.name, this.#log);
     // Close what a crash left open and send Accounting-On before any session starts.
     this.#accounting =
       this.#opts.accounting ?? buildAccounting(c.accounting, { log: this.#log, nasIdentifier: c.ppp.name });
