@@ -8,6 +8,7 @@
 // those. The kernel answers proxied ARP only on an interface that forwards.
 import os from 'node:os';
 import { execFile } from 'node:child_process';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -49,25 +50,58 @@ export function ledgerFile(dir: string, tun: string): string {
   return path.join(dir, `proxyarp-${tun}.json`);
 }
 
-interface Ledger {
+/** Who wrote a ledger: the process (pid and start time), the boot and the network namespace. */
+interface Writer {
   pid: number;
+  started: string | undefined;
+  boot: string | undefined;
+  netns: string | undefined;
+}
+
+interface Ledger extends Writer {
   tun: string;
   entries: { address: string; dev: string }[];
 }
 
-function alive(pid: number): boolean {
+function readOr(read: () => string): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    return read().trim();
+  } catch {
+    return undefined;
   }
+}
+
+/** A process's start time in clock ticks since boot (/proc/PID/stat field 22): a pid reused later differs. */
+function startTime(pid: number): string | undefined {
+  const stat = readOr(() => readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
+function thisWriter(): Writer {
+  return {
+    pid: process.pid,
+    started: startTime(process.pid),
+    boot: readOr(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8')),
+    netns: readOr(() => readlinkSync('/proc/self/ns/net')),
+  };
+}
+
+/** The ledger's writer still runs (same pid, same start time). */
+function running(w: Writer): boolean {
+  if (w.pid === process.pid) return false;
+  try {
+    process.kill(w.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return w.started === undefined || startTime(w.pid) === w.started;
 }
 
 export class ProxyArp {
   readonly #tun: string;
   readonly #file: string;
   readonly #log: Logger;
+  readonly #me = thisWriter();
   /** address → the interfaces we published it on. */
   readonly #entries = new Map<string, string[]>();
   /** Every change runs in order: a session's withdraw never overtakes its publish. */
@@ -98,11 +132,20 @@ export class ProxyArp {
     } catch (e) {
       throw new PptpdError(ErrorCode.NATIVE, `proxyarp: ${this.#file} is not a ledger this server wrote (${(e as Error).message}); remove it`);
     }
-    if (ledger.pid !== process.pid && alive(ledger.pid)) {
+    if (ledger.boot !== this.#me.boot) {
+      this.#log.info(`proxyarp: ${this.#file} is from an earlier boot; its entries went with it`);
+      return rm(this.#file, { force: true });
+    }
+    if (running(ledger)) {
       throw new PptpdError(
         ErrorCode.NATIVE,
         `proxyarp: ${this.#file} belongs to the running process ${ledger.pid}: give each instance its own TUN device (dataplane.tun) or state directory`,
       );
+    }
+    if (ledger.netns !== this.#me.netns) {
+      // Those entries are in another namespace: deleting the same names here would hit others'.
+      this.#log.warn(`proxyarp: ${this.#file} lists entries of another network namespace (${ledger.netns}); they are left alone`);
+      return rm(this.#file, { force: true });
     }
     const removed: string[] = [];
     for (const { address, dev } of ledger.entries) {
@@ -195,7 +238,7 @@ export class ProxyArp {
   /** Rewrites the ledger (write then rename: a crash never leaves half a file). */
   async #save(): Promise<void> {
     const ledger: Ledger = {
-      pid: process.pid,
+      ...this.#me,
       tun: this.#tun,
       entries: [...this.#entries].flatMap(([address, devs]) => devs.map((dev) => ({ address, dev }))),
     };

@@ -11,7 +11,7 @@
 //     only its own entries, and a restart after SIGKILL removes what the crash left.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dataplaneUnavailable } from '../../../server/dataplane/native.js';
 import { canUseNetns, Netns, nodeTs, vethPair, type NetnsChild } from '../../helpers/netns.js';
@@ -255,6 +255,19 @@ describe('proxyarp on a named interface: the seed FAQ (pool 192.168.5.x, LAN 192
     }
     await logAfter(/session down: alice/, mark);
     await until(async () => (await proxies()).trim() === '', 5_000, 'no proxy entry left');
+  });
+
+  test('SIGHUP with a configuration naming a missing interface keeps the previous one', async () => {
+    const file = path.join(srv!.dir, 'config.yaml');
+    const good = readFileSync(file, 'utf8');
+    const mark = srv!.logs().length;
+    try {
+      writeFileSync(file, good.replace(`"${dev}"`, '"ptdnosuch0"'));
+      srv!.child.kill('SIGHUP');
+      await logAfter(/^reload failed, the previous configuration stays: .*ppp\.proxyArp: no interface "ptdnosuch0" on this host/s, mark);
+    } finally {
+      writeFileSync(file, good);
+    }
   });
 
   test('after a crash (SIGKILL), the restarted server removes the entries the crash left', async () => {
