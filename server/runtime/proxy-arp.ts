@@ -45,6 +45,11 @@ function ipNeigh(args: string[]): Promise<string | Error> {
   });
 }
 
+/** ip's answer when the entry (or its interface) no longer exists: nothing left to remove. */
+function gone(err: Error): boolean {
+  return /No such file or directory|Cannot find device/.test(err.message);
+}
+
 /** The ledger file of the instance running TUN device `tun`, in the runtime directory `dir`. */
 export function ledgerFile(dir: string, tun: string): string {
   return path.join(dir, `proxyarp-${tun}.json`);
@@ -151,6 +156,7 @@ export class ProxyArp {
     for (const { address, dev } of ledger.entries) {
       const err = await ipNeigh(['del', 'proxy', address, 'dev', dev]);
       if (!(err instanceof Error)) removed.push(`${address} on ${dev}`);
+      else if (!gone(err)) this.#log.warn(`proxyarp: ip neigh del proxy ${address} dev ${dev}: ${err.message}`);
     }
     if (removed.length > 0) this.#log.info(`proxyarp: removed ${removed.length} proxy ARP entries left by a previous run (pid ${ledger.pid}): ${removed.join(', ')}`);
     await rm(this.#file, { force: true });
@@ -222,10 +228,14 @@ export class ProxyArp {
     if (!devs) return;
     for (const dev of devs) {
       const err = await ipNeigh(['del', 'proxy', address, 'dev', dev]);
-      if (err instanceof Error) this.#log.warn(`proxyarp: ip neigh del proxy ${address} dev ${dev}: ${err.message}`);
-      else this.#log.debug(`proxyarp: no longer answering ARP for ${address} on ${dev}`);
+      if (err instanceof Error && !gone(err)) {
+        // Still recorded: shutdown, or the next start after a crash, tries again.
+        this.#log.warn(`proxyarp: ip neigh del proxy ${address} dev ${dev}: ${err.message}`);
+        continue;
+      }
+      this.#forget(address, dev);
+      this.#log.debug(`proxyarp: no longer answering ARP for ${address} on ${dev}`);
     }
-    this.#entries.delete(address);
     await this.#save();
   }
 
