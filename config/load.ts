@@ -23,7 +23,7 @@ const YAML_MESSAGES: Readonly<Record<string, string>> = {
   MULTILINE_IMPLICIT_KEY: 'a key must fit on one line',
 };
 
-/** Parse configuration text. Pure: no I/O. `file` is only used in issues. */
+/** Parse configuration text. No file I/O (interfaces named in ppp.proxyArp are looked up on this host). `file` is only used in issues. */
 export function parseConfigText(text: string, file: string): { config?: Config; issues: ConfigIssue[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });

@@ -19,6 +19,9 @@ const ListenSection = z.strictObject({
   port: port.default(1723),
 });
 
+/** A network interface name (Linux: at most 15 bytes, no "/", ":" or blanks). */
+const lanInterface = z.string().regex(/^[^\s/:]{1,15}$/, { message: 'not an interface name (1 to 15 characters, no "/", ":" or blanks)' });
+
 const PppSection = z
   .strictObject({
     name: z.string().min(1).default('pptpd'),
@@ -58,7 +61,8 @@ const PppSection = z
       .prefault({}),
     idle: seconds.default(0),
     maxConnect: seconds.default(0),
-    proxyArp: z.boolean().default(false),
+    // true: pppd's proxyarp (the interface whose subnet holds the client); names: publish there.
+    proxyArp: z.union([z.boolean(), lanInterface.transform((n) => [n]), z.array(lanInterface).min(1, { message: 'names no interface' })]).default(false),
     debug: z.boolean().default(false),
   })
   .prefault({});

@@ -4,6 +4,7 @@ import type { Config } from './schema.js';
 import { addresses, firstDuplicate, formatIpv4, parseIpSpec, parseIpv4, type Block } from './ip-spec.js';
 import { formatKeyPath } from './issues.js';
 import { authEntries, isEntryOf } from './schema-auth.js';
+import { checkProxyArp } from './proxy-arp-check.js';
 
 export interface Finding {
   readonly path: readonly PropertyKey[];
@@ -12,7 +13,7 @@ export interface Finding {
 }
 
 export function checkConfig(config: Config): Finding[] {
-  return [...checkPool(config), ...checkPpp(config), ...checkAuth(config), ...checkLimits(config)];
+  return [...checkPool(config), ...checkPpp(config), ...checkProxyArp(config), ...checkAuth(config), ...checkLimits(config)];
 }
 
 function blocksOf(spec: readonly string[]): readonly Block[] {

@@ -23,7 +23,7 @@ export interface ServeOptions {
   stateDir?: string;
 }
 
-/** --state-dir: the spool, the journal and the control socket under one directory. */
+/** --state-dir: the spool, the journal and the control socket (with the proxy ARP ledger beside it) under one directory. */
 function withStateDir(config: Config, dir: string | undefined): Config {
   if (dir === undefined) return config;
   return {
@@ -112,7 +112,7 @@ export function registerServe(program: Command): void {
     .option('--log-format <format>', 'json | pretty')
     .option('--pidfile <file>', 'write the process id here (default from the configuration)')
     .option('--no-pidfile', 'do not write a pid file')
-    .option('--state-dir <dir>', 'keep the accounting spool, the journal and the control socket in this directory')
+    .option('--state-dir <dir>', 'keep the accounting spool, the journal, the control socket and the proxy ARP ledger in this directory')
     .action(async (o: ServeOptions) => {
       try {
         await runServe(o);

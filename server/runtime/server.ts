@@ -3,6 +3,7 @@
 // for new control connections and calls; orderly shutdown.
 
 import net from 'node:net';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { buildAccounting, type AccountingService } from '../../accounting/build.js';
 import { newSessionId } from '../../accounting/session-id.js';
@@ -19,7 +20,7 @@ import { DataPath } from './data-path.js';
 import { addHostRoute, configureTunnel, delHostRoute } from './kernel-net.js';
 import { SessionRegistry } from './registry.js';
 import { PppdHooks } from './hooks.js';
-import { ProxyArp } from './proxy-arp.js';
+import { ledgerFile, ProxyArp } from './proxy-arp.js';
 
 export interface ServerOptions {
   readonly config: Config;
@@ -105,9 +106,12 @@ export class PptpServer implements ControlHost {
     this.#chain = this.#opts.authenticator ?? (await buildAuthChain(c.auth, { logger: this.#log.child({ component: 'auth' }) }));
     const tun = this.dataPath.open({ tunName: this.#opts.tunName ?? 'pptp0', mtu: c.ppp.mtu });
     this.#tunName = tun.name;
+    // Always built: a crashed run may have left entries even if proxyarp is now off.
+    // The ledger sits with the control socket (the runtime directory, or --state-dir).
+    this.#proxyArp = new ProxyArp({ tun: tun.name, ledger: ledgerFile(path.dirname(c.control.socket), tun.name), log: this.#log });
+    await this.#proxyArp.recover();
     await configureTunnel(tun.name, c.pool.local, c.pool.remote, this.#log);
     this.#hooks = new PppdHooks(c.hooks, tun.name, this.#log);
-    if (c.ppp.proxyArp) this.#proxyArp = new ProxyArp(tun.name, this.#log);
     // Close what a crash left open and send Accounting-On before any session starts.
     this.#accounting =
       this.#opts.accounting ?? buildAccounting(c.accounting, { log: this.#log, nasIdentifier: c.ppp.name });
@@ -274,7 +278,7 @@ export class PptpServer implements ControlHost {
     // A static address outside the pool's routed ranges needs its own route into the TUN.
     if (s.network && this.pool.slotOf(s.network.remote) < 0) void addHostRoute(this.#tunName, s.network.remote, this.#log).catch(() => undefined);
     this.#hooks?.up(s);
-    if (this.#proxyArp && s.network) void this.#proxyArp.add(s.network.remote);
+    if (s.network && this.#config.ppp.proxyArp !== false) void this.#proxyArp?.publish(s.network.remote, this.#config.ppp.proxyArp);
   }
 
   #callEnded(s: CallSession, link: CallOwner | undefined): void {
@@ -284,7 +288,7 @@ export class PptpServer implements ControlHost {
     if (s.network) {
       if (this.pool.slotOf(s.network.remote) < 0) void delHostRoute(this.#tunName, s.network.remote, this.#log);
       this.#hooks?.down(s);
-      if (this.#proxyArp) void this.#proxyArp.remove(s.network.remote);
+      void this.#proxyArp?.withdraw(s.network.remote);
     }
   }
 
@@ -357,6 +361,7 @@ export class PptpServer implements ControlHost {
     for (const l of [...this.links]) l.stop(StopReason.LocalShutdown);
     await new Promise((r) => setTimeout(r, 100));
     for (const l of [...this.links]) l.destroy();
+    await this.#proxyArp?.close();
     this.dataPath.close();
     await this.#chain?.close?.();
     await this.#accounting?.shutdown();
