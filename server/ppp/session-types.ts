@@ -26,6 +26,7 @@ export const DownCause = {
   AuthRefused: 'auth-refused', // the peer would not run any allowed auth method
   AuthTimeout: 'auth-timeout', // authenticate-phase deadline passed
   MppeRefused: 'mppe-refused', // MPPE required but not agreed (or no keys for it)
+  MppeLost: 'mppe-lost', // CCP went down or renegotiated after MPPE was up
   Admin: 'admin', // close() by the operator / the server shutting down
   Loopback: 'loopback', // our own magic number came back
   NegotiationTimeout: 'negotiation-timeout', // LCP/IPCP never converged (Max-Configure or phase deadline)
