@@ -10,6 +10,7 @@ const MAP: Readonly<Record<DownCause, TerminateCause>> = {
   'auth-timeout': 'User-Error',
   'mppe-refused': 'User-Error',
   'mppe-lost': 'User-Error',
+  'lcp-renegotiated': 'User-Error',
   admin: 'Admin-Reset',
   loopback: 'Port-Error',
   'negotiation-timeout': 'User-Error',
