@@ -78,15 +78,9 @@ export class ControlSocketServer {
     const self = new ControlSocketServer(server, deps);
     server.on('connection', (s) => self.#accept(s));
     server.maxConnections = MAX_CONNECTIONS;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(p, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOwnerOnly(server, p);
     server.on('error', (err) => deps.log.error({ err: err.message }, `control socket error: ${err.message}`));
-    // The socket is created with the umask applied; set the mode (and group) explicitly.
+    // Born owner-only; now widen to the configured mode (and group) if asked.
     chmodSync(p, deps.mode);
     if (gid !== undefined) chownSync(p, process.getuid?.() ?? 0, gid);
     deps.log.info({ control: p, mode: deps.mode.toString(8) }, `control socket ${p}`);
@@ -144,4 +138,24 @@ export class ControlSocketServer {
     this.#deps.onRequest?.(cmd, reply.ok);
     if (!s.destroyed) s.write(`${JSON.stringify(reply)}\n`);
   }
+}
+
+/**
+ * Listens on a Unix socket that is created owner-only (0600) whatever the process umask:
+ * a chmod after listen would leave a moment in which anyone the umask lets in could connect.
+ * The bind happens synchronously inside listen(), so the umask is restored at once.
+ */
+export function listenOwnerOnly(server: net.Server, p: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const umask = process.umask(0o177);
+    try {
+      server.listen(p, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      process.umask(umask);
+    }
+  });
 }

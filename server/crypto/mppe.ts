@@ -47,13 +47,14 @@ const CCOUNT_MASK = 0x0fff;
 /** Stateless catch-up bound: a count more than this far ahead is taken as late. */
 export const MPPE_MAX_STATELESS_GAP = 2048;
 /**
- * Stateless key changes each received packet pays for. A jump of n counts costs n key
- * changes (SHA-1 + RC4 each, a few µs); MPPE has no integrity check, so without a budget
- * every bogus packet with a far-ahead count would buy thousands of them (a CPU
- * amplification against the whole one-process server). Loss bursts up to the full gap
- * are still followed at once: the credit refills by this much per packet, up to the gap.
+ * Key changes each received packet pays for, in both modes. A stateless jump of n counts
+ * costs n key changes (SHA-1 + RC4 each, a few µs), a stateful flushed packet up to 17
+ * (the flag packets it skipped, plus its own); MPPE has no integrity check, so without a
+ * budget every bogus packet would buy that many (a CPU amplification against the whole
+ * one-process server). Loss bursts up to the full gap are still followed at once: the
+ * credit refills by this much per packet, up to MPPE_MAX_STATELESS_GAP.
  */
-const STATELESS_REKEY_CREDIT_PER_PACKET = 2;
+const REKEY_CREDIT_PER_PACKET = 2;
 
 export interface MppeMode {
   bits: MppeKeyBits;
@@ -156,7 +157,7 @@ export class MppeDecoder {
   private ccount = CCOUNT_MASK;
   /** Stateful: a packet was lost; drop until a flushed packet (§8.2). */
   private discard = false;
-  /** Stateless: key changes we may still make (see STATELESS_REKEY_CREDIT_PER_PACKET). */
+  /** Key changes we may still make (see REKEY_CREDIT_PER_PACKET). */
   private rekeyCredit = MPPE_MAX_STATELESS_GAP;
 
   /** @param masterKey our receive key (16 octets; 40/56-bit use the first 8). */
@@ -206,9 +207,7 @@ export class MppeDecoder {
     const n = (c - this.ccount) & CCOUNT_MASK;
     if (n === 0) return fail(`repeated coherency count ${c}`, false);
     if (n > MPPE_MAX_STATELESS_GAP) return fail(`late packet: coherency count ${c} after ${this.ccount}`, false);
-    this.rekeyCredit = Math.min(MPPE_MAX_STATELESS_GAP, this.rekeyCredit + STATELESS_REKEY_CREDIT_PER_PACKET);
-    if (n > this.rekeyCredit) return fail(`coherency count ${c} is ${n} ahead: more key changes than recent packets pay for`, false);
-    this.rekeyCredit -= n;
+    if (!this.spend(n)) return fail(`coherency count ${c} is ${n} ahead: more key changes than recent packets pay for`, false);
     this.ccount = c;
     return n;
   }
@@ -233,9 +232,21 @@ export class MppeDecoder {
     // Key changes the sender made that we have not: missed flag packets, then this one.
     let changes = flagsBetween(this.ccount, c);
     if (flag || (flushed && this.flushRekeys)) changes++;
+    if (!this.spend(changes)) {
+      // Refused without moving: we stay where we were (and ask for a flush again if lost).
+      return fail(`coherency count ${c} needs ${changes} key changes: more than recent packets pay for`, this.discard);
+    }
     this.discard = false;
     this.ccount = c;
     return changes;
+  }
+
+  /** Every packet earns REKEY_CREDIT_PER_PACKET; false when `n` key changes are more than the credit. */
+  private spend(n: number): boolean {
+    this.rekeyCredit = Math.min(MPPE_MAX_STATELESS_GAP, this.rekeyCredit + REKEY_CREDIT_PER_PACKET);
+    if (n > this.rekeyCredit) return false;
+    this.rekeyCredit -= n;
+    return true;
   }
 }
 

@@ -116,7 +116,7 @@ let cached: DataplaneAddon | undefined;
 let loadFailure: string | undefined;
 
 /** Where the built addon is: the nearest folder up from here holding binding.gyp (source or dist/ layout). */
-function findAddon(): string | undefined {
+export function addonPath(): string | undefined {
   const override = process.env['PPTPD_DATAPLANE_ADDON'];
   if (override) return override;
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -134,7 +134,7 @@ function findAddon(): string | undefined {
 export function loadDataplane(): DataplaneAddon {
   if (cached) return cached;
   if (loadFailure === undefined) {
-    const file = findAddon();
+    const file = addonPath();
     if (file === undefined) {
       loadFailure = `native addon ${ADDON_FILE} not built (run \`npm ci\` or \`npx node-gyp rebuild\`)`;
     } else {

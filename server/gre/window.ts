@@ -5,6 +5,9 @@
 // sequence number seen is accepted (a gap is counted as lost), and one at or behind it
 // is dropped: as a duplicate if it was seen (a 32-packet history tells), as late if not.
 // Sequence numbers compare in 32-bit serial arithmetic (RFC 1982), so they wrap.
+// One spoofed packet far ahead would make every genuine packet after it "late" for good,
+// so a run of RESYNC_RUN late packets that follow one another (n, n+1, n+2, ...) means
+// the highest was not the peer's: the window resynchronises to that run.
 // Acknowledge: an ack rides on our next data packet (takeAck()); if none goes out within
 // ackDelay, ackDue() says to send an ack-only packet.
 // Send: §4.2 asks us not to exceed the peer's receive window (from its OCRQ or OCRP) of
@@ -16,6 +19,8 @@
 export const DEFAULT_ACK_DELAY_MS = 50;
 /** How long a full send window may wait for acknowledgement progress. */
 export const DEFAULT_SEND_TIMEOUT_MS = 1_000;
+/** Consecutive in-order "late" packets after which the receive side resynchronises to them. */
+export const RESYNC_RUN = 8;
 /** Window used when the peer gave none (0 would stop all traffic). */
 export const DEFAULT_PEER_WINDOW = 64;
 
@@ -30,6 +35,7 @@ export interface GreWindowCounters {
   received: number; // data packets accepted
   duplicate: number; // dropped: this sequence number was already received
   late: number; // dropped: behind the highest received, never seen (reordered or very old)
+  resyncs: number; // the highest was abandoned for a run of in-order packets behind it
   lost: number; // sequence numbers skipped by accepted packets (some may arrive late)
   sent: number; // sequence numbers handed out
   sentOverWindow: number; // sent although the peer's window was full (after sendTimeout)
@@ -45,7 +51,7 @@ export class GreWindow {
   readonly peerWindow: number;
   readonly ackDelay: number;
   readonly sendTimeout: number;
-  readonly counters: GreWindowCounters = { received: 0, duplicate: 0, late: 0, lost: 0, sent: 0, sentOverWindow: 0, acksIgnored: 0 };
+  readonly counters: GreWindowCounters = { received: 0, duplicate: 0, late: 0, resyncs: 0, lost: 0, sent: 0, sentOverWindow: 0, acksIgnored: 0 };
 
   // send side (§4.1: "The sequence number for each user session is set to zero at session startup")
   private nextSeq = 0;
@@ -56,6 +62,8 @@ export class GreWindow {
   private haveRx = false;
   private rxHighest = 0;
   private rxHistory = 0; // bit i set: rxHighest - 1 - i was received
+  private lateRun = 0; // consecutive late packets, each one after the previous
+  private lateLast = 0; // the last of them
   private ackPendingSince: number | undefined;
 
   constructor(options: GreWindowOptions = {}) {
@@ -79,10 +87,24 @@ export class GreWindow {
       if (d <= 0) {
         const back = -d; // 0 = same as the highest
         const seen = back === 0 || (back <= 32 && (this.rxHistory & (1 << (back - 1))) !== 0);
-        if (seen) this.counters.duplicate++;
-        else this.counters.late++;
-        return false;
+        if (seen) {
+          this.counters.duplicate++;
+          return false;
+        }
+        this.counters.late++;
+        this.lateRun = this.lateRun > 0 && seq === ((this.lateLast + 1) >>> 0) ? this.lateRun + 1 : 1;
+        this.lateLast = seq;
+        if (this.lateRun < RESYNC_RUN) return false;
+        // The peer is plainly sending from here: take this run as the new baseline.
+        this.counters.resyncs++;
+        this.lateRun = 0;
+        this.rxHighest = seq;
+        this.rxHistory = (1 << (RESYNC_RUN - 1)) - 1; // the run's earlier packets were seen (and dropped)
+        this.counters.received++;
+        if (this.ackPendingSince === undefined) this.ackPendingSince = now;
+        return true;
       }
+      this.lateRun = 0;
       this.counters.lost += d - 1;
       // Shift the history: the old highest becomes "1 behind".
       this.rxHistory = d > 32 ? 0 : d === 32 ? 1 << 31 : ((this.rxHistory << d) | (1 << (d - 1))) >>> 0;

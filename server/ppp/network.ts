@@ -31,8 +31,11 @@ export class NetworkPhase {
   readonly data = new DataPath();
   /** IPCP Opened (and MPPE running if required): IP may flow. */
   up = false;
-  private active = false;
+  /** @internal read by the hooks below: false while the phase is being torn down. */
+  active = false;
   private ccpSettled = false;
+  /** MPPE has carried data on this link: from now on it may never stop or restart. */
+  private mppeWasUp = false;
   private keys: MppeKeys | null = null;
   private network: NetworkConfig | null = null;
   /** CCP/IPCP packets that came before their layer ran (made on first use: most links never need it). */
@@ -101,10 +104,12 @@ export class NetworkPhase {
   /** A CCP or IPCP packet. Returns false when nobody takes it (the session Protocol-Rejects). */
   input(protocol: number, info: Buffer, now: number, canWait: boolean): { handled: boolean; error: boolean } {
     if (protocol === Protocol.CCP) {
-      if (this.ccp) {
-        const err = this.ccp.input(info, now);
-        const why = this.ccp.mppe.refused;
-        if (why && this.policy.required) {
+      const ccp = this.ccp;
+      if (ccp) {
+        // Input may end the link (and drop this.ccp): read the verdict from the same CCP.
+        const err = ccp.input(info, now);
+        const why = ccp.mppe.refused;
+        if (why && this.policy.required && this.ccp === ccp) {
           this.host.close('mppe-refused', now, `peer refused MPPE but ${requirementName(this.policy)} is set: ${why}`);
         }
         return { handled: true, error: err !== null };
@@ -163,17 +168,36 @@ export class NetworkPhase {
 
   /** @internal CCP tlu (NetworkCcpHooks). */
   ccpUp(r: CcpResult, now: number): void {
+    if (this.mppeWasUp) return this.mppeLost(now, 'CCP was renegotiated');
     if (this.policy.required && (!r.send || !r.recv)) {
       return this.host.close('mppe-refused', now, `peer refused MPPE but ${requirementName(this.policy)} is set`);
     }
-    if (this.keys && (r.send || r.recv)) this.data.configure(this.keys, r, this.opts.mppeFlushRekeys ?? true);
+    if (this.keys && (r.send || r.recv)) {
+      this.data.configure(this.keys, r, this.opts.mppeFlushRekeys ?? true);
+      this.mppeWasUp = true;
+    }
     this.ccpSettled = true;
     this.maybeStartIpcp(now);
+  }
+
+  /** @internal CCP tld: CCP left Opened (Terminate-Request, a new Configure-Request). */
+  ccpDown(now: number): void {
+    this.data.clear();
+    if (this.active && this.mppeWasUp) this.mppeLost(now, 'CCP went down');
+  }
+
+  // Once MPPE has been up, CCP going down or renegotiating ends the link, as pppd does:
+  // new coders from the same master keys would restart the coherency count under the same
+  // keystream (two packets' XOR = their plaintexts' XOR), and going on without MPPE would
+  // send in clear what the peer believes is encrypted.
+  private mppeLost(now: number, what: string): void {
+    this.host.close('mppe-lost', now, `${what} after MPPE was up: the link ends (keys are never reused, traffic never falls back to clear)`);
   }
 
   /** @internal CCP tlf, or CCP Protocol-Rejected. */
   ccpFinished(now: number, message: string): void {
     this.data.clear();
+    if (this.mppeWasUp) return this.mppeLost(now, message);
     if (this.policy.required) return this.host.close('mppe-refused', now, `${message} but ${requirementName(this.policy)} is set`);
     this.ccpSettled = true;
     this.maybeStartIpcp(now);
@@ -238,8 +262,8 @@ class NetworkCcpHooks implements CcpHooks {
   up(r: CcpResult, now: number): void {
     this.net.ccpUp(r, now);
   }
-  down(): void {
-    this.net.data.clear();
+  down(now: number): void {
+    this.net.ccpDown(now);
   }
   finished(now: number): void {
     // Only while this CCP is the current one (not after a Protocol-Reject detached it).

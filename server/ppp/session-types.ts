@@ -26,6 +26,8 @@ export const DownCause = {
   AuthRefused: 'auth-refused', // the peer would not run any allowed auth method
   AuthTimeout: 'auth-timeout', // authenticate-phase deadline passed
   MppeRefused: 'mppe-refused', // MPPE required but not agreed (or no keys for it)
+  MppeLost: 'mppe-lost', // CCP went down or renegotiated after MPPE was up
+  LcpRenegotiated: 'lcp-renegotiated', // the peer renegotiated LCP after authentication
   Admin: 'admin', // close() by the operator / the server shutting down
   Loopback: 'loopback', // our own magic number came back
   NegotiationTimeout: 'negotiation-timeout', // LCP/IPCP never converged (Max-Configure or phase deadline)
@@ -110,7 +112,7 @@ export interface NetworkUp {
 export type PppEvent =
   | { readonly type: 'phase'; readonly phase: Phase }
   /** Server role: ask the plugin chain, then call handleAuthVerdict(). */
-  | { readonly type: 'auth-verify'; readonly peerName: string; readonly credentials: AuthCredentials }
+  | { readonly type: 'auth-verify'; readonly peerName: string; readonly credentials: AuthCredentials; readonly attempt: number }
   | {
       readonly type: 'authenticated';
       readonly userName: string;

@@ -46,6 +46,10 @@ export class PppSession implements NetworkHost {
   private actions: PppAction[] = [];
   private reportedDeadline: number | null = null;
   private started = false;
+  /** Numbers each 'auth-verify' event: a verdict must name the latest, or it is stale. */
+  private verifySeq = 0;
+  /** A close decided inside an LCP action (tld), carried out once that input is handled. */
+  private deferredClose: { cause: DownCause; message: string } | null = null;
 
   constructor(readonly opts: PppSessionOptions) {
     if (opts.role === 'client' && opts.authMethods.length > 0 && !opts.credentials) {
@@ -81,6 +85,11 @@ export class PppSession implements NetworkHost {
       this.stats.rxDropped += 1;
     } else {
       this.route(f.protocol, f.info, now);
+      if (this.deferredClose) {
+        const d = this.deferredClose;
+        this.deferredClose = null;
+        this.close(d.cause, now, d.message);
+      }
     }
     this.flushTimer();
   }
@@ -140,9 +149,13 @@ export class PppSession implements NetworkHost {
     this.stats.txIpOctets += packet.length;
   }
 
-  /** Server role: the plugin chain's answer to an 'auth-verify' event. */
-  handleAuthVerdict(result: AuthResult, now: number): void {
-    if (!this.auth || this.phase !== Phase.Authenticate) return;
+  /**
+   * Server role: the plugin chain's answer to the 'auth-verify' event numbered `attempt`.
+   * A verdict for an earlier attempt (the peer renegotiated LCP and authenticates afresh,
+   * perhaps under another name) is dropped: it must never complete a newer exchange.
+   */
+  handleAuthVerdict(result: AuthResult, now: number, attempt: number = this.verifySeq): void {
+    if (!this.auth || this.phase !== Phase.Authenticate || attempt !== this.verifySeq) return;
     this.runAuth(this.auth.handleVerdict(result, now), now);
     this.flushTimer();
   }
@@ -285,8 +298,15 @@ export class PppSession implements NetworkHost {
     if (this.lcp.fsm.state === CpState.Stopping && this.phase !== Phase.Terminate) {
       this.downCause ??= { cause: 'peer-terminate', message: 'peer sent LCP Terminate-Request' };
       this.setPhase(Phase.Terminate, now, null);
+    } else if (this.phase === Phase.Network) {
+      // Renegotiation once authenticated: the session has an identity, an address and
+      // accounting under it. Authenticating again (maybe as someone else) would leave two
+      // identities on one session, so the link ends; the client may simply dial again.
+      this.deferredClose ??= { cause: 'lcp-renegotiated', message: 'peer renegotiated LCP after authentication: the session ends (one identity per session)' };
     } else if (this.phase !== Phase.Terminate) {
-      // The peer renegotiates LCP: back to Link Establishment, authenticate again after.
+      // Renegotiation before authentication finished (e.g. our Configure-Ack was lost):
+      // back to Link Establishment; the next authentication is a new attempt, and a verdict
+      // still on its way for the old one is dropped (verifySeq).
       this.setPhase(Phase.Establish, now, this.deadlines.establishMs);
     }
   }
@@ -312,7 +332,7 @@ export class PppSession implements NetworkHost {
           this.authDeadline = a.at;
           break;
         case 'verify':
-          this.emit({ type: 'auth-verify', peerName: a.peerName, credentials: a.credentials });
+          this.emit({ type: 'auth-verify', peerName: a.peerName, credentials: a.credentials, attempt: ++this.verifySeq });
           break;
         case 'success':
           if (this.phase === Phase.Authenticate) this.authenticated(now, a.userName, a.result, a.mppeKeys);

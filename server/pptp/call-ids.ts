@@ -3,16 +3,19 @@
 // demultiplexed by the Call ID we assigned, so ours are unique process-wide: the
 // composition root creates one allocator and every control connection shares it.
 //
-// A bitmap of the 65 536 ids (8 KiB) and a rotating cursor: allocation is O(1)
-// amortised, and a released id is not reused until the cursor comes round again,
-// so late GRE packets of a finished call are unlikely to reach a new one.
+// A bitmap of the 65 536 ids (8 KiB). By default each allocation starts probing at a
+// random id (from the CSPRNG pool): ids are unpredictable, so an off-path attacker who
+// saw one call cannot guess the next one to aim spoofed GRE at it, and a released id is
+// unlikely to come back soon (late GRE of a finished call does not reach a new one).
+// With `start`, a rotating cursor hands ids out in order instead (deterministic tests).
 
 import { ErrorCode, PptpdError } from '../errors.js';
+import { pooledRandomUint32 } from '../random-pool.js';
 
 const ID_COUNT = 0x10000;
 
 export interface CallIdAllocatorOptions {
-  /** First id to try (default: random), so restarts do not reuse recent ids. */
+  /** Hand ids out in order from this one (tests). Default: a random id per allocation. */
   readonly start?: number;
   /** Never hand out 0: some peers treat Call ID 0 as "not assigned yet". Default true. */
   readonly skipZero?: boolean;
@@ -23,9 +26,11 @@ export class CallIdAllocator {
   private cursor: number;
   private count = 0;
   private readonly skipZero: boolean;
+  private readonly sequential: boolean;
 
   constructor(options: CallIdAllocatorOptions = {}) {
-    this.cursor = (options.start ?? Math.floor(Math.random() * ID_COUNT)) & 0xffff;
+    this.sequential = options.start !== undefined;
+    this.cursor = (options.start ?? 0) & 0xffff;
     this.skipZero = options.skipZero ?? true;
   }
 
@@ -42,6 +47,7 @@ export class CallIdAllocator {
   /** A free Call ID, now reserved; undefined when all are taken. */
   allocate(): number | undefined {
     if (this.count >= this.capacity) return undefined;
+    if (!this.sequential) this.cursor = pooledRandomUint32() & 0xffff;
     for (let i = 0; i < ID_COUNT; i++) {
       const id = this.cursor;
       this.cursor = (this.cursor + 1) & 0xffff;

@@ -35,10 +35,13 @@ export type ConnectionState = 'idle' | 'wait-ctl-reply' | 'established' | 'wait-
 export const DEFAULT_START_TIMEOUT_MS = 10_000; // PoPToP `stimeout`
 export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+/** Non-fatal protocol errors tolerated on one connection before it is closed. */
+export const MAX_PROTOCOL_ERRORS = 16;
 
 export class ControlConnection {
   readonly role: Role;
   private state: ConnectionState = 'idle';
+  private protocolErrors = 0;
   private readonly framer = new ControlFramer();
   private readonly calls = new CallTable();
   /** Server: OCRQs waiting for acceptCall()/rejectCall(), by the peer's Call ID. */
@@ -123,6 +126,7 @@ export class ControlConnection {
       const msg = decodeControlMessage(item);
       if (isDecodeError(msg)) {
         this.protocolError(msg.reason, false);
+        if (this.isClosed) return;
         continue;
       }
       this.keepalive.received(now);
@@ -258,6 +262,7 @@ export class ControlConnection {
   // ---- message handling ----------------------------------------------------
 
   private dispatch(m: ControlMessage, now: number): void {
+    if (this.role === 'server' && this.state === 'idle' && m.type !== 'SCCRQ') return this.beforeStart(m);
     switch (m.type) {
       case 'SCCRQ': return this.onSccrq(m, now);
       case 'SCCRP': return this.onSccrp(m, now);
@@ -283,6 +288,22 @@ export class ControlConnection {
       default:
         return this.dispatchCall(m);
     }
+  }
+
+  // §3.1.1: an idle server waits for SCCRQ alone. Anything else is answered once with
+  // §2.16 Not-Connected where the message has a reply carrying it, and the connection is
+  // closed: a peer that never starts must not be able to make us answer it without end.
+  private beforeStart(m: ControlMessage): void {
+    if (m.type === 'EchoRequest') {
+      this.send({ type: 'EchoReply', identifier: m.identifier, resultCode: EchoResult.GeneralError, errorCode: GeneralError.NotConnected });
+    } else if (m.type === 'OCRQ') {
+      this.send(ocrpRefusal(m.callId, OcrpResult.GeneralError, GeneralError.NotConnected, 0));
+    } else if (m.type === 'ICRQ') {
+      this.send(icrpRefusal(m.callId, IcrpResult.GeneralError, GeneralError.NotConnected));
+    }
+    const reason = `${m.type} before Start-Control-Connection-Request`;
+    this.protocolError(reason, true, m.type);
+    this.close('error', reason);
   }
 
   /** Call management and session messages: only meaningful on an established connection. */
@@ -379,8 +400,15 @@ export class ControlConnection {
     this.events.push({ type: 'stopped', by, reason });
   }
 
+  // Each non-fatal error is tolerated (and logged) up to MAX_PROTOCOL_ERRORS per connection;
+  // past that the peer is misbehaving on purpose or broken, and is cut rather than logged forever.
   private protocolError(reason: string, fatal: boolean, message?: ControlMessageName): void {
+    if (!fatal && ++this.protocolErrors > MAX_PROTOCOL_ERRORS) {
+      fatal = true;
+      reason = `${reason} (more than ${MAX_PROTOCOL_ERRORS} protocol errors)`;
+    }
     this.events.push(message ? { type: 'protocol-error', reason, message, fatal } : { type: 'protocol-error', reason, fatal });
+    if (fatal && !this.isClosed && this.protocolErrors > MAX_PROTOCOL_ERRORS) this.close('error', reason);
   }
 
   private unexpected(type: ControlMessageName, reason = `unexpected ${type} in state ${this.state}`): void {

@@ -54,6 +54,8 @@ export class CallSession {
   #lease: Lease | undefined;
   /** The accept being acted on: from the verdict until the network is up (then let go). */
   #authResult: Extract<AuthResult, { verdict: 'accept' }> | undefined;
+  /** The latest auth-verify this session started; older verdicts are dropped. */
+  #verifySeq = 0;
   #endCause: TerminateCause | undefined;
   #endReason: string | undefined;
   readonly #limits = new SessionLimits();
@@ -228,7 +230,7 @@ export class CallSession {
   #onEvent(e: PppEvent, t: number): void {
     switch (e.type) {
       case 'auth-verify':
-        this.#verify(e.peerName, e.credentials);
+        this.#verify(e.peerName, e.credentials, e.attempt);
         return;
       case 'authenticated':
         this.#authenticated(e, t);
@@ -253,22 +255,29 @@ export class CallSession {
     }
   }
 
-  #verify(peerName: string, credentials: AuthRequest['credentials']): void {
+  #verify(peerName: string, credentials: AuthRequest['credentials'], seq: number): void {
     this.peerName = peerName;
+    this.#verifySeq = seq;
     const attempt = new AuthAttempt(this, this.#deps.ppp.serverName ?? 'pptpd', peerName, credentials);
     this.#deps.chain.authenticate(attempt.request).then(
-      (result) => this.#verdict(attempt, result),
+      (result) => this.#verdict(attempt, seq, result),
       (err: unknown) =>
-        this.#verdict(attempt, { verdict: 'reject', reason: `authentication error: ${(err as Error).message}`, plugin: 'chain' }),
+        this.#verdict(attempt, seq, { verdict: 'reject', reason: `authentication error: ${(err as Error).message}`, plugin: 'chain' }),
     );
   }
 
-  #verdict(attempt: AuthAttempt, result: AuthResult): void {
+  #verdict(attempt: AuthAttempt, seq: number, result: AuthResult): void {
     if (this.state === 'ended') return;
+    // A verdict for an attempt the peer has since replaced neither counts nor is reported
+    // as the session's: it belongs to a name and credentials no longer in play.
+    if (seq !== this.#verifySeq) {
+      this.log.debug({ attempt: seq, current: this.#verifySeq }, 'stale authentication verdict dropped');
+      return;
+    }
     attempt.report(this, result, this.log);
     if (result.verdict === 'accept') this.#authResult = result;
     const t = now();
-    this.#ppp.handleAuthVerdict(result, t);
+    this.#ppp.handleAuthVerdict(result, t, seq);
     this.#pump(t);
   }
 

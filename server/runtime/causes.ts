@@ -9,6 +9,8 @@ const MAP: Readonly<Record<DownCause, TerminateCause>> = {
   'auth-refused': 'User-Error',
   'auth-timeout': 'User-Error',
   'mppe-refused': 'User-Error',
+  'mppe-lost': 'User-Error',
+  'lcp-renegotiated': 'User-Error',
   admin: 'Admin-Reset',
   loopback: 'Port-Error',
   'negotiation-timeout': 'User-Error',

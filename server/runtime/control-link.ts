@@ -44,6 +44,10 @@ export class ControlLink {
   /** limits.deadlines.call, from SCCRP until the first call (made only when that starts). */
   #callTimer: TimerSlot | undefined;
   #closed = false;
+  /** Reading is paused because the peer does not read our replies (see #flushTransmit). */
+  #paused = false;
+  /** Cuts a peer that stays paused too long (it reads nothing and keeps its slot). */
+  #stallTimer: TimerSlot | undefined;
 
   constructor(socket: Socket, options: ControlOptions, host: ControlHost, log: Logger, limits: ControlLinkLimits = {}) {
     this.#socket = socket;
@@ -62,6 +66,7 @@ export class ControlLink {
       this.#core.handleData(chunk, now());
       this.#pump();
     });
+    socket.on('drain', () => this.#onDrain());
     socket.on('error', (err) => this.log.debug({ err: err.message }, 'control connection error'));
     socket.on('close', () => this.#onClose());
     if (subscribed(Channel.controlUp)) publish(Channel.controlUp, { peer: this.peerAddress });
@@ -172,10 +177,37 @@ export class ControlLink {
     this.#callTimer.set(now() + this.#callDeadlineMs);
   }
 
+  // Every request may earn a reply (Echo-Request → Echo-Reply): a peer that sends but never
+  // reads would make us buffer replies without end. Past WRITE_PAUSE_BYTES unsent we stop
+  // reading it (TCP then pushes back on the peer) until the buffer drains; past
+  // WRITE_LIMIT_BYTES, or paused for STALL_MS, the connection is cut.
   #flushTransmit(): void {
     for (let out = this.#core.pollTransmit(); out; out = this.#core.pollTransmit()) {
       if (!this.#closed) this.#socket.write(out);
     }
+    if (this.#closed) return;
+    const pending = this.#socket.writableLength;
+    if (pending > WRITE_LIMIT_BYTES) return this.#cut(`${pending} bytes of replies unread`);
+    if (pending > WRITE_PAUSE_BYTES && !this.#paused) {
+      this.#paused = true;
+      this.#socket.pause();
+      this.#stallTimer ??= new TimerSlot(() => {
+        if (this.#paused) this.#cut(`it has not read our replies for ${STALL_MS / 1000} s`);
+      });
+      this.#stallTimer.set(now() + STALL_MS);
+    }
+  }
+
+  #onDrain(): void {
+    if (!this.#paused || this.#closed) return;
+    this.#paused = false;
+    this.#stallTimer?.clear();
+    this.#socket.resume();
+  }
+
+  #cut(why: string): void {
+    this.log.warn(`control connection from ${this.peerAddress} dropped: ${why} (a peer must read what it asks for)`);
+    this.#socket.destroy();
   }
 
   #endCalls(cause: TerminateCause, reason: string): void {
@@ -189,6 +221,7 @@ export class ControlLink {
     if (this.#closed) return;
     this.#closed = true;
     this.#timer.clear();
+    this.#stallTimer?.clear();
     this.#callTimer?.clear();
     this.#callTimer = undefined;
     this.#endCalls('Lost-Carrier', 'control connection lost');
@@ -196,6 +229,13 @@ export class ControlLink {
     this.#host.linkClosed(this);
   }
 }
+
+/** Unsent reply bytes at which we stop reading a peer (a normal connection holds < 1 KB). */
+const WRITE_PAUSE_BYTES = 64 * 1024;
+/** Unsent reply bytes at which the connection is cut (one read chunk's replies past the pause). */
+const WRITE_LIMIT_BYTES = 1024 * 1024;
+/** How long a peer may leave us paused before it is cut. */
+const STALL_MS = 30_000;
 
 /** How long a stopped connection waits for the peer's FIN before the socket is destroyed. */
 const CLOSE_GRACE_MS = 2_000;

@@ -60,7 +60,9 @@ export class PppdHooks {
       SPEED,
       IPLOCAL: net.local,
       IPREMOTE: net.remote,
-      PEERNAME: s.peerName ?? s.userName ?? '',
+      // The name the session authenticated as (after any rewrite), as pppd's peer_authname;
+      // never a raw control character: a NUL would make execFile throw, a newline forge lines.
+      PEERNAME: envSafe(s.userName ?? s.peerName ?? ''),
       PPPLOGNAME: 'root',
       ORIG_UID: '0',
       PPPD_PID: String(process.pid),
@@ -72,13 +74,26 @@ export class PppdHooks {
     };
     const args = [this.#ifname, tty, SPEED, net.local, net.remote, ipparam];
     return new Promise((resolve) => {
-      execFile(script, args, { env, timeout: this.#cfg.timeout * 1000, killSignal: 'SIGKILL' }, (err) => {
-        if (err) {
-          const why = err.killed ? `killed after ${this.#cfg.timeout} s` : (err as NodeJS.ErrnoException).code ?? err.message;
-          s.log.warn({ script, err: String(why) }, `${script} failed: ${why}`);
-        }
+      const failed = (why: string): void => {
+        s.log.warn({ script, err: why }, `${script} failed: ${why}`);
         resolve();
-      });
+      };
+      try {
+        execFile(script, args, { env, timeout: this.#cfg.timeout * 1000, killSignal: 'SIGKILL' }, (err) => {
+          if (err) failed(String(err.killed ? `killed after ${this.#cfg.timeout} s` : (err as NodeJS.ErrnoException).code ?? err.message));
+          else resolve();
+        });
+      } catch (e) {
+        // execFile throws synchronously on arguments it refuses: one session's script must
+        // never take the process down.
+        failed((e as Error).message);
+      }
     });
   }
+}
+
+/** A value fit for a child's environment: control characters (NUL, newline, DEL) become '?'. */
+export function envSafe(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\x00-\x1f\x7f]/g, '?');
 }

@@ -21,6 +21,8 @@ export interface PairOptions {
   readonly network?: { local: string; remote: string; dns?: string[]; wins?: string[] };
   /** Deterministic randomness seed. */
   readonly seed?: number;
+  /** Leave 'auth-verify' events unanswered: the test answers them (verdictFor + handleAuthVerdict). */
+  readonly manualVerdicts?: boolean;
 }
 
 /** Deterministic bytes (xorshift32), so magic numbers and challenges repeat between runs. */
@@ -54,6 +56,7 @@ export class PppPair {
   private readonly timers: Record<Side, number | null> = { server: null, client: null };
   private readonly secret: string;
   private readonly autoNetwork: boolean;
+  private readonly manualVerdicts: boolean;
   private readonly network: NonNullable<PairOptions['network']>;
 
   constructor(o: PairOptions = {}) {
@@ -61,6 +64,7 @@ export class PppPair {
     const password = o.password ?? 'secret';
     this.secret = o.secret ?? password;
     this.autoNetwork = o.autoNetwork ?? true;
+    this.manualVerdicts = o.manualVerdicts ?? false;
     this.network = o.network ?? { local: '10.8.0.1', remote: '10.8.0.23', dns: ['10.0.0.53'] };
     const mppe = { required: true, bits: [128, 56, 40] as (40 | 56 | 128)[], stateful: 'deny' as const };
     this.server = new PppSession({
@@ -171,33 +175,37 @@ export class PppPair {
   private react(side: Side, e: PppEvent): void {
     if (side !== 'server') return;
     if (e.type === 'auth-verify') {
-      const v = verifyLocal(
-        {
-          peerName: e.peerName,
-          userName: e.peerName,
-          credentials: e.credentials,
-          peerAddress: '192.0.2.10',
-          localAddress: '192.0.2.1',
-          callId: 1,
-          serverName: 'pptpd',
-        },
-        { kind: 'cleartext', password: this.secret },
-      );
-      const result: AuthResult =
-        v.status === 'ok'
-          ? {
-              verdict: 'accept',
-              userName: e.peerName,
-              attributes: {},
-              plugin: 'test',
-              ...(v.mppeKeys ? { mppeKeys: v.mppeKeys } : {}),
-              ...(v.authenticatorResponse ? { authenticatorResponse: v.authenticatorResponse } : {}),
-            }
-          : { verdict: 'reject', reason: v.reason, mschapError: 691 };
+      if (this.manualVerdicts) return;
       // Answered after the current input's actions were handled, as the async chain does.
-      this.server.handleAuthVerdict(result, this.now);
+      this.server.handleAuthVerdict(this.verdictFor(e), this.now, e.attempt);
     } else if (e.type === 'authenticated' && this.autoNetwork) {
       this.server.setNetwork(this.network, this.now);
     }
+  }
+
+  /** What the project's local verifier says of an 'auth-verify' event, against the pair's secret. */
+  verdictFor(e: Extract<PppEvent, { type: 'auth-verify' }>): AuthResult {
+    const v = verifyLocal(
+      {
+        peerName: e.peerName,
+        userName: e.peerName,
+        credentials: e.credentials,
+        peerAddress: '192.0.2.10',
+        localAddress: '192.0.2.1',
+        callId: 1,
+        serverName: 'pptpd',
+      },
+      { kind: 'cleartext', password: this.secret },
+    );
+    return v.status === 'ok'
+      ? {
+          verdict: 'accept',
+          userName: e.peerName,
+          attributes: {},
+          plugin: 'test',
+          ...(v.mppeKeys ? { mppeKeys: v.mppeKeys } : {}),
+          ...(v.authenticatorResponse ? { authenticatorResponse: v.authenticatorResponse } : {}),
+        }
+      : { verdict: 'reject', reason: v.reason, mschapError: 691 };
   }
 }

@@ -17,11 +17,13 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { isDecodeError } from '../../errors.js';
 import type { DynAuthClient, DynAuthOptions } from '../options.js';
-import { DynAuthCode, decodeDynAuthRequest, encodeDynAuthReply, peekHeader } from './codec.js';
+import { Attr, DynAuthCode, MAX_PACKET_LENGTH, decodeDynAuthRequest, encodeDynAuthReply, peekHeader } from './codec.js';
 import { handleDynAuthRequest, type DynAuthHost } from './handler.js';
 
 export const DUPLICATE_TTL_MS = 30_000;
 const DUPLICATE_MAX = 1024;
+/** What a reply holds besides Proxy-State: header, Error-Cause, Message-Authenticator. */
+const REPLY_HEADROOM = 20 + 6 + 18;
 
 export type DynAuthKind = 'disconnect' | 'coa' | 'unknown';
 export type DynAuthResult = 'ack' | 'nak' | 'dropped';
@@ -120,6 +122,14 @@ export class DynAuthServer {
     const req = decodeDynAuthRequest(msg, client.secret, this.#deps.options.requireMessageAuthenticator);
     if (isDecodeError(req)) {
       this.#log.warn({ source: `${src}:${rinfo.port}`, code: head?.code, reason: req.reason }, `DM/CoA: dropped a packet from ${src}: ${req.reason}`);
+      this.#outcome({ kind, result: 'dropped', reason: 'bad-packet' });
+      return;
+    }
+    // The reply must carry every Proxy-State (RFC 5176 §3): when they cannot fit in the
+    // largest reply, the request is dropped before it acts, so nothing is done unanswered.
+    const replyOverhead = REPLY_HEADROOM + req.attributes.reduce((n, a) => (a.type === Attr.ProxyState ? n + 2 + a.value.length : n), 0);
+    if (replyOverhead > MAX_PACKET_LENGTH) {
+      this.#log.warn({ source: `${src}:${rinfo.port}`, code: head?.code }, `DM/CoA: dropped a request from ${src}: its Proxy-State attributes (${replyOverhead} octets with the reply's own) cannot fit in a ${MAX_PACKET_LENGTH}-octet reply`);
       this.#outcome({ kind, result: 'dropped', reason: 'bad-packet' });
       return;
     }

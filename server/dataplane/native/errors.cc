@@ -29,15 +29,21 @@ bool IsFatalErrno(int err) {
   return err == EBADF || err == EBADFD || err == ENOTSOCK || err == EFAULT;
 }
 
+// Whole numbers in range only: ToInt32/ToUint32 would wrap 2^32 + 1 to 1 silently.
 int32_t ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name) {
   if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
-  return info[i].As<Napi::Number>().Int32Value();
+  double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= -2147483648.0 && d <= 2147483647.0) || d != static_cast<double>(static_cast<int32_t>(d)))
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be a whole number from -2^31 to 2^31-1");
+  return static_cast<int32_t>(d);
 }
 
 uint32_t ArgUint(const Napi::CallbackInfo& info, size_t i, const char* name) {
-  if (!info[i].IsNumber() || info[i].As<Napi::Number>().DoubleValue() < 0)
-    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a non-negative number");
-  return info[i].As<Napi::Number>().Uint32Value();
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a non-negative number");
+  double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= 4294967295.0) || d != static_cast<double>(static_cast<uint32_t>(d)))
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be a whole number from 0 to 2^32-1");
+  return static_cast<uint32_t>(d);
 }
 
 Napi::Uint8Array ArgBytes(const Napi::CallbackInfo& info, size_t i, const char* name) {

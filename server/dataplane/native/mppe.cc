@@ -236,8 +236,9 @@ void GetNewKeyFromSHA(const uint8_t* startKey, const uint8_t* sessionKey, unsign
 //   SessionKey = rc4(RC4Key, Length, InterimKey)
 //   (40/56-bit) reduce SessionKey
 // The RC4 table for the data is set up by the caller, once after the last change.
-void ChangeSessionKey(MppeState* st) {
-  const unsigned len = st->keyLength;
+// `len` and `bits` are the values ArgState checked, passed down rather than re-read
+// from the buffer (JS owns it: nothing may be trusted twice).
+void ChangeSessionKey(MppeState* st, unsigned len, uint8_t bits) {
   uint8_t interim[16];
   GetNewKeyFromSHA(st->startKey, st->sessionKey, len, interim);
   uint8_t s[256];
@@ -245,11 +246,11 @@ void ChangeSessionKey(MppeState* st) {
   unsigned i = 0;
   unsigned j = 0;
   for (unsigned k = 0; k < len; k++) st->sessionKey[k] = interim[k] ^ Rc4Step(s, i, j);
-  ReduceKey(st->sessionKey, st->bits);
+  ReduceKey(st->sessionKey, bits);
 }
 
-void ResetTables(MppeState* st) {
-  Rc4Schedule(st->s, st->sessionKey, st->keyLength);
+void ResetTables(MppeState* st, unsigned len) {
+  Rc4Schedule(st->s, st->sessionKey, len);
   st->i = 0;
   st->j = 0;
 }
@@ -267,32 +268,51 @@ bool IsByteArray(napi_env env, napi_value v, uint8_t** data, size_t* length) {
   return true;
 }
 
-// The state buffer, checked; nullptr (with a TypeError pending) when it is not one.
-MppeState* ArgState(napi_env env, napi_value v, bool mustBeInitialized) {
-  uint8_t* data = nullptr;
+// The state buffer, checked; nullptr (with a TypeError pending) when it is not one. Its
+// memory must be a plain ArrayBuffer: a SharedArrayBuffer could be rewritten by another
+// thread between the checks below and their use. `len`/`bits` get the checked values.
+MppeState* ArgState(napi_env env, napi_value v, bool mustBeInitialized, unsigned* len = nullptr, uint8_t* bits = nullptr) {
+  napi_typedarray_type type;
   size_t length = 0;
-  if (!IsByteArray(env, v, &data, &length) || length != sizeof(MppeState)) {
-    napi_throw_type_error(env, nullptr, "MPPE state must be a Uint8Array of mppeStateSize bytes");
+  void* data = nullptr;
+  napi_value ab;
+  bool plain = false;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &ab, nullptr) != napi_ok || type != napi_uint8_array ||
+      length != sizeof(MppeState) || napi_is_arraybuffer(env, ab, &plain) != napi_ok || !plain) {
+    napi_throw_type_error(env, nullptr, "MPPE state must be a Uint8Array of mppeStateSize bytes over a plain (not shared) ArrayBuffer");
     return nullptr;
   }
-  MppeState* st = reinterpret_cast<MppeState*>(data);  // all members are octets: no alignment needed
+  MppeState* st = static_cast<MppeState*>(data);  // all members are octets: no alignment needed
   if (mustBeInitialized) {
-    bool lengthOk = (st->bits == 128 && st->keyLength == 16) || ((st->bits == 40 || st->bits == 56) && st->keyLength == 8);
+    const uint8_t b = st->bits;
+    const uint8_t l = st->keyLength;
+    bool lengthOk = (b == 128 && l == 16) || ((b == 40 || b == 56) && l == 8);
     if (st->magic != kMagic || !lengthOk) {
       napi_throw_type_error(env, nullptr, "MPPE state is not initialized (mppeInit) or was overwritten");
       return nullptr;
     }
+    if (len != nullptr) *len = l;
+    if (bits != nullptr) *bits = b;
   }
   return st;
 }
 
-// A number converted as ToUint32 would (negative or huge values wrap around, so
-// they fail the range checks that follow); anything else is a TypeError.
+// A whole number in [0, 2^32): values that ToUint32 would wrap (negative, fractional,
+// 2^32 and above) are a RangeError, anything else a TypeError.
 bool ArgU32(napi_env env, napi_value v, const char* name, uint32_t* out) {
-  if (napi_get_value_uint32(env, v, out) == napi_ok) return true;
-  std::string msg = std::string(name) + " must be a number";
-  napi_throw_type_error(env, nullptr, msg.c_str());
-  return false;
+  double d = 0;
+  if (napi_get_value_double(env, v, &d) != napi_ok) {
+    std::string msg = std::string(name) + " must be a number";
+    napi_throw_type_error(env, nullptr, msg.c_str());
+    return false;
+  }
+  if (!(d >= 0 && d <= 4294967295.0) || d != static_cast<double>(static_cast<uint32_t>(d))) {
+    std::string msg = std::string(name) + " must be a whole number from 0 to 2^32-1";
+    napi_throw_range_error(env, nullptr, msg.c_str());
+    return false;
+  }
+  *out = static_cast<uint32_t>(d);
+  return true;
 }
 
 // mppeInit(state: Uint8Array(mppeStateSize), masterKey: Uint8Array, bits: 40 | 56 | 128): void
@@ -331,8 +351,8 @@ napi_value MppeInit(napi_env env, napi_callback_info info) {
   st->bits = uint8_t(bits);
   memcpy(st->startKey, key, len);
   GetNewKeyFromSHA(st->startKey, st->startKey, len, st->sessionKey);
-  ReduceKey(st->sessionKey, st->bits);
-  ResetTables(st);
+  ReduceKey(st->sessionKey, uint8_t(bits));
+  ResetTables(st, len);
   st->magic = kMagic;
   return nullptr;
 }
@@ -350,7 +370,9 @@ napi_value MppeCrypt(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, nullptr, "mppeCrypt(state, buf, start, end, keyChanges, flushed)");
     return nullptr;
   }
-  MppeState* st = ArgState(env, argv[0], true);
+  unsigned len = 0;
+  uint8_t bits = 0;
+  MppeState* st = ArgState(env, argv[0], true, &len, &bits);
   if (st == nullptr) return nullptr;
   uint8_t* buf = nullptr;
   size_t bufBytes = 0;
@@ -376,8 +398,8 @@ napi_value MppeCrypt(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, nullptr, "flushed must be a boolean");
     return nullptr;
   }
-  for (uint32_t k = 0; k < changes; k++) ChangeSessionKey(st);
-  if (changes > 0 || flushed) ResetTables(st);
+  for (uint32_t k = 0; k < changes; k++) ChangeSessionKey(st, len, bits);
+  if (changes > 0 || flushed) ResetTables(st, len);
   Rc4Payload(st->s, st->i, st->j, buf + start, end - start);
   return nullptr;
 }

@@ -38,6 +38,31 @@ constexpr int kModeRawIPv4 = 1;
 // Rounds per wakeup: bounds the time spent before other I/O gets its turn.
 constexpr int kMaxRounds = 16;
 
+class Reader;
+
+// The uv_poll handle, apart from the Reader: its close completes on a later loop turn,
+// possibly after the Reader is gone. An async environment cleanup hook holds a worker's
+// teardown (and the unloading of this addon) until that close has completed: without it,
+// libuv would call our close callback in code already unmapped.
+struct Poller {
+  uv_poll_t handle;
+  napi_async_cleanup_hook_handle hook = nullptr;
+  Reader* owner = nullptr;
+  bool closing = false;
+};
+
+void ClosePoller(Poller* p) {
+  if (p->closing) return;
+  p->closing = true;
+  p->owner = nullptr;
+  uv_poll_stop(&p->handle);
+  uv_close(reinterpret_cast<uv_handle_t*>(&p->handle), [](uv_handle_t* h) {
+    Poller* done = static_cast<Poller*>(h->data);
+    if (done->hook != nullptr) napi_remove_async_cleanup_hook(done->hook);
+    delete done;
+  });
+}
+
 class Reader : public Napi::ObjectWrap<Reader> {
  public:
   static Napi::Function Init(Napi::Env env) {
@@ -62,17 +87,18 @@ class Reader : public Napi::ObjectWrap<Reader> {
     Napi::Buffer<uint8_t> slab = Napi::Buffer<uint8_t>::New(env, size_t(batch_) * stride_);
     Napi::Uint32Array offsets = Napi::Uint32Array::New(env, batch_);
     Napi::Uint32Array lengths = Napi::Uint32Array::New(env, batch_);
-    // The JS properties keep the memory alive as long as this object lives;
-    // an ArrayBuffer's memory never moves, so the raw pointers stay valid.
-    self.Set("slab", slab);
-    self.Set("offsets", offsets);
-    self.Set("lengths", lengths);
+    // The raw pointers below stay valid because this object holds its own references
+    // to the arrays (an ArrayBuffer's memory never moves), whatever JS does with the
+    // properties; and the properties are read-only, so JS always sees those arrays.
+    Expose(self, "slab", slab, slabRef_);
+    Expose(self, "offsets", offsets, offsetsRef_);
+    Expose(self, "lengths", lengths, lengthsRef_);
     slab_ = slab.Data();
     offsets_ = offsets.Data();
     lengths_ = lengths.Data();
     if (mode_ == kModeRawIPv4) {
       Napi::Uint32Array sources = Napi::Uint32Array::New(env, batch_);
-      self.Set("sources", sources);
+      Expose(self, "sources", sources, sourcesRef_);
       sources_ = sources.Data();
       msgs_.resize(batch_);
       iov_.resize(batch_);
@@ -87,22 +113,45 @@ class Reader : public Napi::ObjectWrap<Reader> {
 
     uv_loop_t* loop = nullptr;
     if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no event loop");
-    poll_ = new uv_poll_t;
-    if (int rc = uv_poll_init(loop, poll_, fd_)) {
-      delete poll_;
-      poll_ = nullptr;
+    Poller* p = new Poller;
+    if (int rc = uv_poll_init(loop, &p->handle, fd_)) {
+      delete p;
       throw ErrnoError(env, -rc, "uv_poll_init");
     }
-    poll_->data = this;
-    uv_poll_start(poll_, UV_READABLE, OnPoll);
+    p->handle.data = p;
+    p->owner = this;
+    poller_ = p;
+    napi_add_async_cleanup_hook(env, OnEnvCleanup, p, &p->hook);
+    uv_poll_start(&p->handle, UV_READABLE, OnPoll);
     polling_ = true;
     Ref();  // while polling, the reader lives even if JS drops every reference
   }
 
+  ~Reader() override {
+    if (poller_ != nullptr) ClosePoller(poller_);
+  }
+
  private:
+  template <typename T>
+  static void Expose(Napi::Object self, const char* name, T value, Napi::Reference<T>& ref) {
+    ref = Napi::Persistent(value);
+    self.DefineProperty(Napi::PropertyDescriptor::Value(name, value, napi_enumerable));
+  }
+
+  // The environment (a worker) is going away: stop polling; its teardown waits for the
+  // close to complete (ClosePoller's callback removes this hook).
+  static void OnEnvCleanup(napi_async_cleanup_hook_handle, void* arg) {
+    Poller* p = static_cast<Poller*>(arg);
+    if (p->owner != nullptr) {
+      p->owner->polling_ = false;
+      p->owner->poller_ = nullptr;
+    }
+    ClosePoller(p);
+  }
+
   static void OnPoll(uv_poll_t* handle, int status, int events) {
-    Reader* self = static_cast<Reader*>(handle->data);
-    if (!self->polling_) return;
+    Reader* self = static_cast<Poller*>(handle->data)->owner;
+    if (self == nullptr || !self->polling_) return;
     Napi::Env env = self->Env();
     Napi::HandleScope scope(env);
     // A local handle to the JS object: it cannot be collected while we are
@@ -194,11 +243,10 @@ class Reader : public Napi::ObjectWrap<Reader> {
   void StopPolling() {
     if (!polling_) return;
     polling_ = false;
-    uv_poll_stop(poll_);
     // uv_close drops the fd from epoll now; the handle is freed on the next
     // loop turn, after which the fd may be closed and its number reused.
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    poll_ = nullptr;
+    ClosePoller(poller_);
+    poller_ = nullptr;
     Unref();
   }
 
@@ -217,6 +265,9 @@ class Reader : public Napi::ObjectWrap<Reader> {
   }
 
   Napi::FunctionReference onBatch_, onError_;
+  Napi::Reference<Napi::Buffer<uint8_t>> slabRef_;
+  Napi::Reference<Napi::Uint32Array> offsetsRef_, lengthsRef_, sourcesRef_;
+
   Napi::AsyncContext async_;
   int fd_ = -1;
   int mode_ = kModeTun;
@@ -228,7 +279,7 @@ class Reader : public Napi::ObjectWrap<Reader> {
   uint32_t* sources_ = nullptr;
   std::vector<struct mmsghdr> msgs_;
   std::vector<struct iovec> iov_;
-  uv_poll_t* poll_ = nullptr;
+  Poller* poller_ = nullptr;
   bool polling_ = false;
   uint64_t packets_ = 0, batches_ = 0, dropped_ = 0, errors_ = 0;
 };

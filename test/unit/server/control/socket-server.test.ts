@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { controlRequest } from '../../../../server/control/client.js';
 import { execute, parseRequest } from '../../../../server/control/protocol.js';
-import { ControlSocketServer } from '../../../../server/control/socket-server.js';
+import { ControlSocketServer, listenOwnerOnly } from '../../../../server/control/socket-server.js';
 import { silentLogger } from '../../../../server/log.js';
 import { runKill } from '../../../../server/cli/kill.js';
 import { runSessions } from '../../../../server/cli/sessions.js';
@@ -178,5 +178,19 @@ test('permission denied for a user outside the socket group (runs the client as 
     assert.match(r.stdout, /permission denied — run as root or as a member of the socket's group/);
   } finally {
     await srv.close();
+  }
+});
+
+test('the control socket is born owner-only (0600) even under umask 000, and the umask is restored', async () => {
+  const p = path.join(dir, 'umask.sock');
+  const old = process.umask(0);
+  const server = net.createServer();
+  try {
+    await listenOwnerOnly(server, p);
+    assert.equal(statSync(p).mode & 0o777, 0o600, 'no moment in which others may connect');
+    assert.equal(process.umask(), 0, 'the process umask is what it was');
+  } finally {
+    process.umask(old);
+    await new Promise<void>((r) => server.close(() => r()));
   }
 });

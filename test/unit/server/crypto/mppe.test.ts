@@ -316,3 +316,20 @@ test('cross-check: an independent OpenSSL MPPE (child process) decrypts our pack
     o.encrypted.forEach((x, i) => expectOk(dec, hex(x), hex(c.payloads[i]!), `our decoder, child packet ${i}`));
   });
 });
+
+test('stateful: forged flushed packets that each demand ~16 key changes run out of credit (same budget as stateless)', () => {
+  const dec = new MppeDecoder(Buffer.alloc(16, 7), { bits: 128, stateless: false });
+  const N = 2000;
+  let accepted = 0;
+  let c = 0;
+  for (let i = 0; i < N; i++) {
+    c = (c + 4095) & 0x0fff; // one count behind: skips 15–16 flag packets
+    const pkt = Buffer.alloc(40, 0xaa);
+    pkt[0] = 0x80 | 0x10 | (c >> 8); // A (flushed) + D (encrypted)
+    pkt[1] = c & 0xff;
+    if (dec.decode(pkt).ok) accepted++;
+  }
+  // Each accepted forgery costs ~16 key changes; the credit is 2048 plus 2 per packet.
+  assert.ok(accepted * 15 <= 2048 + 2 * N, `accepted ${accepted} of ${N} forged flushed packets`);
+  assert.ok(accepted > 0);
+});

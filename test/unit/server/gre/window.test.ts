@@ -1,6 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { GreWindow, seqAfter, DEFAULT_ACK_DELAY_MS } from '../../../../server/gre/window.js';
+import { GreWindow, seqAfter, DEFAULT_ACK_DELAY_MS, RESYNC_RUN } from '../../../../server/gre/window.js';
 
 describe('receive: accept ahead, drop behind', () => {
   test('in-order packets are accepted and the ack follows the highest', () => {
@@ -183,5 +183,32 @@ describe('send window', () => {
   test('peer window 0 or absent falls back to a default rather than stopping traffic', () => {
     assert.equal(new GreWindow({ peerWindow: 0 }).peerWindow, 64);
     assert.equal(new GreWindow().canSend(0), true);
+  });
+});
+
+describe('GreWindow: a spoofed far-ahead sequence number does not blind the receive side', () => {
+  test('genuine packets after one spoofed jump are accepted again after RESYNC_RUN of them', () => {
+    const w = new GreWindow();
+    for (let s = 0; s < 1000; s++) assert.equal(w.onData(s, 0), true);
+    assert.equal(w.onData(0x7fff0000, 0), true, 'the spoofed packet itself looks like a forward jump');
+    let accepted = 0;
+    for (let s = 1000; s < 100_900; s++) if (w.onData(s, 0)) accepted++;
+    assert.equal(accepted, 99_900 - (RESYNC_RUN - 1));
+    assert.equal(w.counters.resyncs, 1);
+    // After the resync the history is right: a replay of the run is a duplicate, not new.
+    assert.equal(w.onData(100_899, 0), false);
+    assert.equal(w.onData(100_895, 0), false);
+    assert.equal(w.counters.resyncs, 1);
+  });
+
+  test('ordinary reordering (scattered late packets) never resynchronises', () => {
+    const w = new GreWindow();
+    let resyncs = 0;
+    for (let s = 0; s < 10_000; s += 2) {
+      w.onData(s + 1, 0); // odd first, then the even one behind it: late each time
+      w.onData(s, 0);
+      resyncs = w.counters.resyncs;
+    }
+    assert.equal(resyncs, 0);
   });
 });

@@ -44,3 +44,23 @@ test('releasing an id that is not allocated is our bug: PptpdError', () => {
   assert.throws(() => a.release(10), PptpdError);
   assert.throws(() => a.release(70000), PptpdError);
 });
+
+test('by default Call IDs are unpredictable: no run of consecutive ids, all unique', () => {
+  const a = new CallIdAllocator();
+  const ids = Array.from({ length: 2000 }, () => a.allocate()!);
+  assert.equal(new Set(ids).size, ids.length);
+  assert.ok(ids.every((id) => id > 0 && id <= 0xffff));
+  // 2000 random picks among 65 535: a next-is-previous+1 pair has odds ~1/65535 each.
+  const consecutive = ids.slice(1).filter((id, i) => id === ((ids[i]! + 1) & 0xffff)).length;
+  assert.ok(consecutive < 20, `${consecutive} consecutive pairs`);
+  // Spread over the whole space, not one region.
+  assert.ok(Math.max(...ids) - Math.min(...ids) > 50_000);
+});
+
+test('the random allocator still fills every id and then refuses', () => {
+  const a = new CallIdAllocator();
+  for (let i = 0; i < 65535; i++) assert.ok(a.allocate() !== undefined);
+  assert.equal(a.allocate(), undefined);
+  a.release(4242);
+  assert.equal(a.allocate(), 4242);
+});

@@ -2,7 +2,7 @@
 
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { ControlConnection } from '../../../../server/pptp/control.js';
+import { ControlConnection, MAX_PROTOCOL_ERRORS } from '../../../../server/pptp/control.js';
 import { encodeControlMessage, type ControlMessage, type Ocrq, type Sccrq } from '../../../../server/pptp/codec.js';
 import { CdnResult, GeneralError, OcrpResult, SccrpResult, StopReason } from '../../../../server/pptp/constants.js';
 import { PptpdError } from '../../../../server/errors.js';
@@ -134,13 +134,35 @@ describe('server: unexpected messages get the RFC result codes', () => {
     const { sent, events } = drain(c);
     assert.deepEqual(sent, [{ type: 'OCRP', callId: 0, peerCallId: 0, resultCode: OcrpResult.GeneralError, errorCode: GeneralError.NotConnected,
       causeCode: 0, connectSpeed: 0, packetRecvWindowSize: 0, packetProcessingDelay: 0, physicalChannelId: 0 }]);
-    assert.deepEqual(events, [{ type: 'protocol-error', reason: 'unexpected OCRQ in state idle', message: 'OCRQ', fatal: false }]);
+    const reason = 'OCRQ before Start-Control-Connection-Request';
+    assert.deepEqual(events, [
+      { type: 'protocol-error', reason, message: 'OCRQ', fatal: true },
+      { type: 'stopped', by: 'error', reason },
+    ]);
+    assert.equal(c.connectionState, 'closed');
   });
 
-  test('Echo-Request before SCCRQ → Echo-Reply General Error / Not-Connected', () => {
+  test('Echo-Requests before SCCRQ: the first is answered Not-Connected, then the connection is closed', () => {
     const c = new ControlConnection({ role: 'server' }, 0);
-    c.handleData(enc({ type: 'EchoRequest', identifier: 7 }), 0);
-    assert.deepEqual(drain(c).sent, [{ type: 'EchoReply', identifier: 7, resultCode: 2, errorCode: GeneralError.NotConnected }]);
+    const flood = Buffer.concat(Array.from({ length: 1000 }, (_, i) => enc({ type: 'EchoRequest', identifier: i })));
+    c.handleData(flood, 0);
+    const { sent, events } = drain(c);
+    assert.deepEqual(sent, [{ type: 'EchoReply', identifier: 0, resultCode: 2, errorCode: GeneralError.NotConnected }]);
+    assert.equal(c.connectionState, 'closed');
+    assert.equal(events.filter((e) => e.type === 'protocol-error').length, 1);
+  });
+
+  test('an established connection is closed after MAX_PROTOCOL_ERRORS unexpected messages, not logged forever', () => {
+    const c = established();
+    drain(c);
+    const flood = Buffer.concat(Array.from({ length: 200 }, () => SCCRQ));
+    c.handleData(flood, 1);
+    const { sent, events } = drain(c);
+    const errors = events.filter((e) => e.type === 'protocol-error');
+    assert.equal(errors.length, MAX_PROTOCOL_ERRORS + 1);
+    assert.equal((errors.at(-1) as { fatal: boolean }).fatal, true);
+    assert.equal(sent.length, MAX_PROTOCOL_ERRORS + 1, 'one SCCRP per SCCRQ until the cut');
+    assert.equal(c.connectionState, 'closed');
   });
 
   test('a second SCCRQ → SCCRP Command-Channel-Already-Exists, connection kept', () => {

@@ -139,3 +139,29 @@ test('listed source 127.0.0.2: bad authenticator dropped, good request ACKed, a 
     await server.close();
   }
 });
+
+test('a valid request whose Proxy-State cannot fit in a reply is dropped before it acts; the server keeps answering', async () => {
+  const host = sessions();
+  const outcomes: DynAuthOutcome[] = [];
+  const server = await DynAuthServer.start({ options: options([{ address: '127.0.0.2', secret: SECRET }]), host, log: silentLogger(), onOutcome: (o) => outcomes.push(o) });
+  const udp = await udpFrom('127.0.0.2');
+  try {
+    const port = server.address.port;
+    // A 4096-octet request: header, Message-Authenticator, a 1-letter User-Name (3 octets) and
+    // 4055 octets of Proxy-State. Its NAK (Error-Cause is 6 octets) would need 4099.
+    const proxy = [...Array.from({ length: 15 }, (_, i) => ({ type: Attr.ProxyState, value: Buffer.alloc(253, i) })), { type: Attr.ProxyState, value: Buffer.alloc(228, 9) }];
+    const big = encodeDynAuthRequest({ code: DynAuthCode.DisconnectRequest, identifier: 9, attributes: [{ type: Attr.UserName, value: Buffer.from('a') }, ...proxy], secret: SECRET, messageAuthenticator: true });
+    assert.equal(big.length, 4096);
+    assert.equal(await udp.ask(port, big), undefined);
+    assert.equal(host.killed.length, 0);
+    assert.deepEqual(outcomes.at(-1), { kind: 'disconnect', result: 'dropped', reason: 'bad-packet' });
+    // Still alive: a normal request gets its ACK.
+    const userName = { type: Attr.UserName, value: Buffer.from('alice') };
+    const good = encodeDynAuthRequest({ code: DynAuthCode.DisconnectRequest, identifier: 10, attributes: [userName, ...proxy.slice(0, 2)], secret: SECRET, messageAuthenticator: true });
+    assert.equal((await udp.ask(port, good))?.[0], DynAuthCode.DisconnectAck);
+    assert.equal(host.killed.length, 1);
+  } finally {
+    udp.close();
+    await server.close();
+  }
+});
