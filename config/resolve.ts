@@ -7,6 +7,7 @@ import { defaultConfig, type Config } from './schema.js';
 import { invalidConfig, parseConfigText, readConfigText } from './load.js';
 import { configFromPoptop } from './poptop.js';
 import { hasErrors } from './issues.js';
+import { resolveSecretFiles } from './secret-file.js';
 import { AuthChainEntry, authEntries, isEntryOf } from './schema-auth.js';
 import { parseChapSecrets, type ParseIssue } from '../auth-plugins/chap-secrets/parse.js';
 import { ErrorCode, PptpdError } from '../server/errors.js';
@@ -50,7 +51,10 @@ export function resolveConfig(opts: ResolveOptions): { config: Config; issues: P
     config = c;
     if (issue !== undefined) issues.push(issue);
   }
-  return { config, issues };
+  const secrets = resolveSecretFiles(config, opts.root);
+  issues.push(...secrets.issues);
+  if (hasErrors(secrets.issues)) throw invalidConfig(opts.config ?? opts.pptpdConf ?? '(embedded defaults)', issues);
+  return { config: secrets.config, issues };
 }
 
 /** Point every chap-secrets entry of the main chain at `file`, or put one first when it has none. */
