@@ -41,7 +41,7 @@ const REFUSED: Readonly<Record<string, string>> = {
 };
 
 export interface PluginTranslation {
-  /** The auth chain to use instead of chap-secrets (radius.so), as schema input. */
+  /** The auth chain to use instead of chap-secrets (radius.so), as schema input; empty when radius.so's files are unusable. */
   chain?: Record<string, unknown>[];
   /** accounting.radius, as schema input. */
   accounting?: Record<string, unknown>;
@@ -84,6 +84,8 @@ export function translatePlugins(noted: readonly Origin[], onDisk: (p: string) =
     if (l.option === 'avpair') issue(l.origin, 'error', 'avpair (extra attributes in every request) is not supported: set them on the RADIUS server');
     else if (l.option === 'map-to-ifname' || l.option === 'map-to-ttyname') issue(l.origin, 'warning', `${l.option}: NAS-Port is the PPTP call id; ignored`);
   }
+  // radius.so answered every login: never fall back to chap-secrets, even when its files are bad.
+  out.chain = [];
   const cfgLine = [...radiusOnly].reverse().find((l) => l.option === 'radius-config-file');
   const confPath = cfgLine?.arg ?? RADIUSCLIENT_CONF;
   const at = cfgLine?.origin ?? radius;
