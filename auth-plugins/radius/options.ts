@@ -21,8 +21,10 @@ export const radiusServerSchema = z.strictObject({
 
 /** A server gives its secret inline or by reference (config/secret-file.ts reads it at load): one of the two. */
 export function oneSecret(s: { secret?: string | undefined; secretFile?: string | undefined }, ctx: z.core.$RefinementCtx): void {
-  if ((s.secret === undefined) === (s.secretFile === undefined)) {
-    ctx.addIssue({ code: 'custom', path: ['secret'], message: 'give the shared secret either as secret or as secretFile (exactly one)' });
+  if (s.secret === undefined && s.secretFile === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['secret'], message: 'is required (or secretFile: a radiusclient servers file holding it)' });
+  } else if (s.secret !== undefined && s.secretFile !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['secret'], message: 'give the shared secret either as secret or as secretFile, not both' });
   }
 }
 

@@ -191,7 +191,7 @@ test('YAML secretFile: read at load; a missing host or file is an error; secret 
     writeFileSync(file, yaml('10.0.0.5', ', secret: inline-s3cret'));
     const both = runCheckConfig({ config: file });
     assert.equal(both.exitCode, 1);
-    assert.ok(both.output.some((l) => /secret: give the shared secret either as secret or as secretFile/.test(l)), both.output.join('\n'));
+    assert.ok(both.output.some((l) => /secret: give the shared secret either as secret or as secretFile, not both/.test(l)), both.output.join('\n'));
     assert.ok(!both.output.join('\n').includes('inline-s3cret'));
 
     rmSync(path.join(dir, 'servers'));
