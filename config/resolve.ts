@@ -21,6 +21,8 @@ export interface ResolveOptions {
   chapSecrets?: string;
   /** With pptpdConf: read absolute paths named in the files under this directory. */
   root?: string;
+  /** false: leave `secretFile` unread (a command that only needs control.socket, run by a non-root operator). */
+  readSecretFiles?: boolean;
 }
 
 export function resolveConfig(opts: ResolveOptions): { config: Config; issues: ParseIssue[] } {
@@ -51,6 +53,7 @@ export function resolveConfig(opts: ResolveOptions): { config: Config; issues: P
     config = c;
     if (issue !== undefined) issues.push(issue);
   }
+  if (opts.readSecretFiles === false) return { config, issues };
   const secrets = resolveSecretFiles(config, opts.root);
   issues.push(...secrets.issues);
   if (hasErrors(secrets.issues)) throw invalidConfig(opts.config ?? opts.pptpdConf ?? '(embedded defaults)', issues);

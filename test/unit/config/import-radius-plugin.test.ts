@@ -12,6 +12,7 @@ import { resolveConfig } from '../../../config/resolve.js';
 import { parseConfigText } from '../../../config/load.js';
 import { runCheckConfig } from '../../../server/cli/check-config.js';
 import { runMigrate } from '../../../server/cli/migrate.js';
+import { controlSocketPath } from '../../../server/control/cli-support.js';
 import { PptpdError, ErrorCode } from '../../../server/errors.js';
 import { repoRoot } from '../../helpers/paths.js';
 
@@ -197,6 +198,8 @@ test('YAML secretFile: read at load; a missing host or file is an error; secret 
     rmSync(path.join(dir, 'servers'));
     writeFileSync(file, yaml('10.0.0.5'));
     assert.ok(runCheckConfig({ config: file }).output.some((l) => /servers:0: error: cannot read the RADIUS servers file \(ENOENT\)/.test(l)));
+    // `pptpd-ts sessions -c FILE` only needs control.socket: an operator who cannot read the secrets still gets it.
+    assert.equal(controlSocketPath({ config: file }), '/run/pptpd-ts/control.sock');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
