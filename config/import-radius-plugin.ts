@@ -159,6 +159,10 @@ function fromRadiusclient(conf: RadiusclientConf, confFile: string, onDisk: (p: 
     ...(conf.nasIdentifier !== undefined ? { nasIdentifier: conf.nasIdentifier } : {}),
   };
   conf.acctservers.forEach((s, i) => out.origins.push([`accounting.radius.servers[${i}]`, s.origin]));
+  for (const [k, key] of [['radius_timeout', 'accounting.radius.timeout'], ['radius_retries', 'accounting.radius.retries'], ['nas_identifier', 'accounting.radius.nasIdentifier']] as const) {
+    const o = conf.origins.get(k);
+    if (o !== undefined) out.origins.push([key, o]);
+  }
   if (conf.bindaddr !== undefined) {
     const o = conf.origins.get('bindaddr') as { line: number };
     out.issues.push({ file: confFile, line: o.line, severity: 'warning', message: 'bindaddr applies to authentication only: accounting requests leave from the address the system picks' });

@@ -142,7 +142,8 @@ export function parseServersFile(text: string, file: string): { entries: ServerS
     const [name = '', secret, ...rest] = raw.split(/\s+/);
     const line = n + 1;
     if (secret === undefined) {
-      issues.push({ file, line, severity: 'error', message: `"${name}" has no secret (expected "host secret")` });
+      // The one word may be a secret written alone: not quoted.
+      issues.push({ file, line, severity: 'error', message: 'one word only: expected "host secret"' });
       continue;
     }
     if (rest.length > 0) issues.push({ file, line, severity: 'warning', message: 'text after the secret is ignored' });

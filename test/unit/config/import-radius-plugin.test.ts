@@ -204,3 +204,17 @@ test('YAML secretFile: read at load; a missing host or file is an error; secret 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a radiusclient value pptpd-ts cannot take (radius_retries 20) is an error on its radiusclient.conf line', () => {
+  const f = copy();
+  try {
+    f.edit('etc/radiusclient/radiusclient.conf', (t) => t.replace(/^radius_retries\t2$/m, 'radius_retries\t20'));
+    const { check, serveError } = verdicts(f.conf, f.root);
+    assert.equal(check.exitCode, 1);
+    const errors = check.output.filter((l) => l.includes(': error: '));
+    assert.deepEqual(errors.map((l) => l.replace(/^.*radiusclient\.conf:(\d+): error: (\S+):.*$/, '$1 $2')), ['49 auth.chain[0].retries', '49 accounting.radius.retries']);
+    assert.ok(serveError !== undefined);
+  } finally {
+    f.done();
+  }
+});

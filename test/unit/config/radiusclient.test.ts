@@ -54,12 +54,12 @@ test('radiusclient.conf: errors name the line; a secret after host:port is refus
 });
 
 test('servers file: host and host:port lines; host:port wins; errors never quote a secret', () => {
-  const text = ['# server  key', '10.0.0.5\tsecret-a', '10.0.0.5:1813  secret-b', 'RADIUS.example secret-c extra', 'lonely', '10.0.0.9:x secret-d'].join('\n');
+  const text = ['# server  key', '10.0.0.5\tsecret-a', '10.0.0.5:1813  secret-b', 'RADIUS.example secret-c extra', 'lonely-s3cret', '10.0.0.9:x secret-d'].join('\n');
   const { entries, issues } = parseServersFile(text, '/etc/radiusclient/servers');
   assert.equal(findServerSecret(entries, '10.0.0.5', 1812)?.secret, 'secret-a');
   assert.equal(findServerSecret(entries, '10.0.0.5', 1813)?.secret, 'secret-b');
   assert.equal(findServerSecret(entries, 'radius.EXAMPLE', 1812)?.secret, 'secret-c', 'host names compare without case');
   assert.equal(findServerSecret(entries, '10.0.0.6', 1812), undefined);
   assert.deepEqual(issues.map((i) => [i.line, i.severity]), [[4, 'warning'], [5, 'error'], [6, 'error']]);
-  for (const s of ['secret-a', 'secret-b', 'secret-c', 'secret-d']) assert.ok(!JSON.stringify(issues).includes(s));
+  for (const s of ['secret-a', 'secret-b', 'secret-c', 'secret-d', 'lonely-s3cret']) assert.ok(!JSON.stringify(issues).includes(s));
 });
