@@ -99,7 +99,8 @@ export function translatePlugins(noted: readonly Origin[], onDisk: (p: string) =
   const parsed = parseRadiusclientConf(text, onDisk(confPath));
   out.issues.push(...parsed.issues);
   fromRadiusclient(parsed.conf, onDisk(confPath), onDisk, out);
-  out.origins.push(['auth.chain', radius], ['auth.chain', at]);
+  out.origins.push(['auth.chain', radius]);
+  if (at !== radius) out.origins.push(['auth.chain', at]);
   return out;
 }
 
