@@ -51,7 +51,8 @@ describe('PoPToP files with plugin radius.so, served as they are', { skip, concu
       ports: { auth: 1812, acct: 1813 },
       users: [{ name: 'alice', password: 'secret', reply: { 'Framed-IP-Address': '10.8.0.17', 'Message-Authenticator': '0x00' } }],
     });
-    server = await startServerArgs(ns, ['--pptpd-conf', path.join(ROOT, 'etc/pptpd.conf'), '--root', ROOT]);
+    // Generous start bound: the CLI runs through tsx, slow on a busy machine.
+    server = await startServerArgs(ns, ['--pptpd-conf', path.join(ROOT, 'etc/pptpd.conf'), '--root', ROOT], 60_000);
     const r = await runPptpClient({ netns: ns.name, user: 'alice', password: 'secret', timeout: 60 });
     const j = r.json;
     assert.ok(j, `no JSON from the client: ${r.stderr.slice(-1500)}`);
