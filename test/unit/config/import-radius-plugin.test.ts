@@ -181,6 +181,10 @@ test('YAML secretFile: read at load; a missing host or file is an error; secret 
     assert.equal((config.auth.chain[0]!['servers'] as { secret: string }[])[0]!.secret, 'yaml-s3cret');
     assert.equal(config.accounting.radius?.servers[0]?.secret, 'acct-s3cret', 'host:port line for the accounting port');
     assert.equal(runCheckConfig({ config: file }).exitCode, 0);
+    // Read at every load (start, SIGHUP reload): a changed file gives the new secret.
+    writeFileSync(path.join(dir, 'servers'), '10.0.0.5 rotated-s3cret\n');
+    assert.equal((resolveConfig({ config: file }).config.auth.chain[0]!['servers'] as { secret: string }[])[0]!.secret, 'rotated-s3cret');
+    writeFileSync(path.join(dir, 'servers'), '10.0.0.5 yaml-s3cret\n10.0.0.5:1813 acct-s3cret\n');
 
     writeFileSync(file, yaml('10.0.0.6'));
     const check = runCheckConfig({ config: file });
