@@ -14,6 +14,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../server/log.js';
 import { silentLogger } from '../server/log.js';
 import { RadiusClient } from '../server/radius/client.js';
+import { serversWithSecrets } from '../auth-plugins/radius/options.js';
 import { AccountingDispatcher, nasEvent, type DeliveryTarget } from './dispatcher.js';
 import { JournalSink } from './journal/sink.js';
 import { ThreadedJournal } from './journal/threaded.js';
@@ -71,7 +72,7 @@ export function buildSinks(cfg: AccountingConfig, deps: BuildAccountingDeps = {}
   const r = cfg.radius;
   if (r !== undefined && r.servers.length > 0) {
     const client = new RadiusClient({
-      servers: r.servers.map((s) => ({ host: s.host, port: s.port, secret: s.secret })),
+      servers: serversWithSecrets(r.servers, 'accounting.radius').map((s) => ({ host: s.host, port: s.port, secret: s.secret })),
       timeoutMs: (r.timeout ?? 3) * 1000,
       retries: r.retries ?? 3,
       ...(deps.radiusBindAddress !== undefined ? { bindAddress: deps.radiusBindAddress } : {}),

@@ -8,6 +8,7 @@
 // (`password`) are never repeated in a message.
 import { splitPppdWords, type Word } from './pppd-words.js';
 import { isIpv4 } from './ip-spec.js';
+import { PLUGIN_OPTIONS, PLUGIN_SETTING } from './import-radius-plugin.js';
 import type { ParseIssue } from '../auth-plugins/chap-secrets/parse.js';
 import type { AuthMethodName } from './schema.js';
 
@@ -105,8 +106,6 @@ const UNSUPPORTED: Readonly<Record<string, [number, string]>> = {
   deflate: [1, 'compression (Deflate) is not supported'],
   predictor1: [0, 'compression (Predictor-1) is not supported'],
   'vj-max-slots': [1, 'Van Jacobson header compression is not supported'],
-  plugin: [1, 'pppd plugins are not loaded: configure auth.chain (e.g. a radius entry) instead'],
-  'radius-config-file': [1, 'the radiusclient configuration is not read: configure a radius entry in auth.chain'],
   'pap-secrets': [1, 'PAP is checked against the chap-secrets plugin; a separate pap-secrets file is not read'],
   user: [1, 'client-side option (our own name towards a peer); ignored'],
   password: [1, 'client-side option; ignored (its value is not shown)'],
@@ -165,6 +164,9 @@ const TABLE = new Map<string, [number, Handler]>([
   ['mppe-128', flag('mppe', (o) => { mppeBits(o).add(128); })],
   ['mppe', [1, (o, a, ctx) => oldMppe(o, a ?? '', ctx)]],
 ]);
+
+// `plugin` lines and the options plugins add: noted in order, translated by import-radius-plugin.ts.
+for (const [word, nargs] of Object.entries(PLUGIN_OPTIONS)) TABLE.set(word, [nargs, (_o, _a, ctx) => ctx.note(PLUGIN_SETTING)]);
 
 for (const [word, method] of Object.entries(PPPD_METHOD)) {
   const require: Handler = (o, _a, ctx) => {

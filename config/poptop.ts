@@ -9,6 +9,7 @@ import { ConfigSchema, AUTH_METHODS, type AuthMethodName, type Config } from './
 import { parsePptpdConf, POPTOP_DEFAULTS } from './import-pptpd-conf.js';
 import { emptyPppdOptions, parsePppdOptions, type Origin, type PppdOptions } from './import-options.js';
 import { checkConfig } from './semantics.js';
+import { PLUGIN_SETTING, translatePlugins } from './import-radius-plugin.js';
 import { describeZodIssue, invalidConfig, valueAt } from './load.js';
 import { formatKeyPath } from './issues.js';
 import type { ParseIssue } from '../auth-plugins/chap-secrets/parse.js';
@@ -97,7 +98,13 @@ export function configFromPoptop(opts: PoptopOptions): { config: Config; issues:
     confWarn('option', `pppd "name" not set: pppd used the host name ("${name}") as the server column of chap-secrets; so do we`);
   }
   const chapFile = opts.chapSecrets ?? ppp.chapSecrets ?? PPPD_CHAP_SECRETS;
-  if (opts.chapSecrets !== undefined) notes.push({ key: 'auth.chain', text: `chap-secrets file given on the command line` });
+  // pppd plugins: radius.so replaces chap-secrets with RADIUS (import-radius-plugin.ts).
+  const plugins = translatePlugins(ppp.origins.get(PLUGIN_SETTING) ?? [], onDisk);
+  issues.push(...plugins.issues);
+  if (plugins.chain !== undefined) {
+    for (const [key, o] of plugins.origins) from(key, o);
+    if (ppp.chapSecrets !== undefined) confWarn('option', 'chap-secrets is not read: with radius.so, pppd asked RADIUS for every login');
+  } else if (opts.chapSecrets !== undefined) notes.push({ key: 'auth.chain', text: `chap-secrets file given on the command line` });
   else from('auth.chain', ppp.origins.get('chap-secrets'));
   for (const [key, setting] of [
     ['ppp.name', 'name'], ['ppp.auth.required', 'auth'], ['ppp.auth.allowed', 'auth-methods'], ['ppp.mppe', 'mppe'], ['ppp.mppe.stateful', 'mppe-stateful'],
@@ -144,8 +151,8 @@ export function configFromPoptop(opts: PoptopOptions): { config: Config; issues:
     },
     pool: { local, remote },
     limits: { connections: conf.connections ?? POPTOP_DEFAULTS.connections, stimeout: conf.stimeout ?? POPTOP_DEFAULTS.stimeout },
-    auth: { chain: [{ plugin: 'chap-secrets', file: chapFile }] },
-    accounting: { wtmp: { enabled: conf.logwtmp ?? false } },
+    auth: { chain: plugins.chain ?? [{ plugin: 'chap-secrets', file: chapFile }] },
+    accounting: { wtmp: { enabled: conf.logwtmp ?? false }, ...(plugins.accounting !== undefined ? { radius: plugins.accounting } : {}) },
     logging: { level: conf.debug === true ? 'debug' : 'info' },
     ...(conf.pidfile !== undefined ? { pidfile: conf.pidfile } : {}),
     hooks: {

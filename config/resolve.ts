@@ -7,6 +7,7 @@ import { defaultConfig, type Config } from './schema.js';
 import { invalidConfig, parseConfigText, readConfigText } from './load.js';
 import { configFromPoptop } from './poptop.js';
 import { hasErrors } from './issues.js';
+import { resolveSecretFiles } from './secret-file.js';
 import { AuthChainEntry, authEntries, isEntryOf } from './schema-auth.js';
 import { parseChapSecrets, type ParseIssue } from '../auth-plugins/chap-secrets/parse.js';
 import { ErrorCode, PptpdError } from '../server/errors.js';
@@ -20,6 +21,8 @@ export interface ResolveOptions {
   chapSecrets?: string;
   /** With pptpdConf: read absolute paths named in the files under this directory. */
   root?: string;
+  /** false: leave `secretFile` unread (a command that only needs control.socket, run by a non-root operator). */
+  readSecretFiles?: boolean;
 }
 
 export function resolveConfig(opts: ResolveOptions): { config: Config; issues: ParseIssue[] } {
@@ -50,7 +53,11 @@ export function resolveConfig(opts: ResolveOptions): { config: Config; issues: P
     config = c;
     if (issue !== undefined) issues.push(issue);
   }
-  return { config, issues };
+  if (opts.readSecretFiles === false) return { config, issues };
+  const secrets = resolveSecretFiles(config, opts.root);
+  issues.push(...secrets.issues);
+  if (hasErrors(secrets.issues)) throw invalidConfig(opts.config ?? opts.pptpdConf ?? '(embedded defaults)', issues);
+  return { config: secrets.config, issues };
 }
 
 /** Point every chap-secrets entry of the main chain at `file`, or put one first when it has none. */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { filePath, ipSpecList, ipv4, port, seconds, secret } from './schema-common.js';
 import { AuthSection } from './schema-auth.js';
+import { oneSecret } from '../auth-plugins/radius/options.js';
 
 export { PLUGIN_KINDS, type PluginKind } from './schema-auth.js';
 
@@ -90,11 +91,15 @@ const LimitsSection = z.strictObject({
     .prefault({}),
 });
 
-const RadiusAcctServer = z.strictObject({
-  host: z.string().min(1),
-  port: port.default(1813),
-  secret,
-});
+const RadiusAcctServer = z
+  .strictObject({
+    host: z.string().min(1),
+    port: port.default(1813),
+    secret: secret.optional(),
+    // A radiusclient `servers` file holding the secret for this host (config/secret-file.ts).
+    secretFile: filePath.optional(),
+  })
+  .superRefine(oneSecret);
 
 const AccountingSection = z.strictObject({
   wtmp: z.strictObject({ enabled: z.boolean().default(false), file: filePath.default('/var/log/wtmp') }).prefault({}),

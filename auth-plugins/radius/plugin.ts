@@ -19,7 +19,7 @@ import type { AuthRequest } from '../types.js';
 import { RadiusClient } from '../../server/radius/client.js';
 import { silentLogger } from '../../server/log.js';
 import type { Logger } from 'pino';
-import { radiusOptions, type RadiusOptions } from './options.js';
+import { radiusOptions, serversWithSecrets, type RadiusOptions } from './options.js';
 import { accessRequest } from './request.js';
 import { interpretReply } from './reply.js';
 
@@ -30,7 +30,7 @@ export interface RadiusPlugin extends AuthPlugin {
 
 export function createRadiusPlugin(options: RadiusOptions, name = 'radius', logger: Logger = silentLogger()): RadiusPlugin {
   const client = new RadiusClient({
-    servers: options.servers,
+    servers: serversWithSecrets(options.servers, `auth plugin ${name}`),
     timeoutMs: options.replyTimeoutMs,
     retries: options.retries,
     deadTimeSeconds: options.deadTimeSeconds,

@@ -7,7 +7,8 @@ import { parseConfigText, readConfigText } from '../../config/load.js';
 import { configFromPoptop } from '../../config/poptop.js';
 import { checkChapSecretsFiles, withChapSecrets } from '../../config/resolve.js';
 import { defaultConfig, type Config } from '../../config/schema.js';
-import { formatIssue } from '../../config/issues.js';
+import { formatIssue, hasErrors } from '../../config/issues.js';
+import { resolveSecretFiles } from '../../config/secret-file.js';
 import { parseIpSpec } from '../../config/ip-spec.js';
 import { PptpdError, ErrorCode } from '../errors.js';
 import type { ParseIssue } from '../../auth-plugins/chap-secrets/parse.js';
@@ -61,6 +62,8 @@ export function runCheckConfig(opts: CheckOptions): CheckResult {
     // --chap-secrets names a file on this machine: it is not under --root.
     const root = opts.chapSecrets === undefined ? opts.root : undefined;
     issues.push(...checkChapSecretsFiles(config, root).issues);
+    // As serve does (config/resolve.ts): read every secretFile, unless errors already stop it.
+    if (!hasErrors(issues)) issues.push(...resolveSecretFiles(config, opts.root).issues);
   }
   for (const i of issues) output.push(formatIssue(i));
   const errors = issues.filter((i) => i.severity === 'error').length;

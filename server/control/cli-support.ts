@@ -22,7 +22,7 @@ export function addControlTargetOptions(cmd: Command): Command {
 /** The socket path to use; throws PptpdError when -c names a bad configuration. */
 export function controlSocketPath(o: ControlTargetOptions): string {
   if (o.socket !== undefined) return o.socket;
-  if (o.config !== undefined) return readOperationsOptions(resolveConfig({ config: o.config }).config).control.socket;
+  if (o.config !== undefined) return readOperationsOptions(resolveConfig({ config: o.config, readSecretFiles: false }).config).control.socket;
   return DEFAULT_CONTROL_SOCKET;
 }
 

@@ -58,10 +58,11 @@ test('unknown options warn with file:line and skip the rest of their line; bad v
   const text = 'frob 1 2\nms-dns 10.0.0.300\nmtu abc\nplugin radius.so\npassword hunter2hunter2\n10.0.0.1:10.0.0.2\nidle';
   const { options: o, issues } = parsePppdOptions(text, 'opts');
   assert.deepEqual(issues.map((i) => [i.line, i.severity]), [
-    [1, 'warning'], [2, 'error'], [3, 'error'], [4, 'warning'], [5, 'warning'], [6, 'warning'], [7, 'error'],
+    [1, 'warning'], [2, 'error'], [3, 'error'], [5, 'warning'], [6, 'warning'], [7, 'error'],
   ]);
   assert.match(issues[0]?.message ?? '', /unknown pppd option "frob"/);
-  assert.match(issues[3]?.message ?? '', /auth\.chain/);
+  // `plugin` lines are noted in order for config/import-radius-plugin.ts, which judges them.
+  assert.deepEqual(o.origins.get('plugins')?.map((p) => [p.line, p.text]), [[4, 'plugin radius.so']]);
   for (const i of issues) assert.ok(!i.message.includes('hunter2'));
   assert.deepEqual(o.dns, []);
 });
