@@ -36,10 +36,15 @@ export interface MigrationNote {
 export const PPPD_SYSTEM_OPTIONS = '/etc/ppp/options';
 export const PPPD_CHAP_SECRETS = '/etc/ppp/chap-secrets';
 
+/** Where a path named inside PoPToP's files is read from, given --root (a copy of another machine's /). */
+export function underRoot(p: string, root: string | undefined): string {
+  return root !== undefined ? path.join(root, path.resolve('/', p)) : path.resolve('/', p);
+}
+
 export function configFromPoptop(opts: PoptopOptions): { config: Config; issues: ParseIssue[]; notes: MigrationNote[] } {
   const issues: ParseIssue[] = [];
   const notes: MigrationNote[] = [];
-  const onDisk = (p: string): string => (opts.root !== undefined ? path.join(opts.root, path.resolve('/', p)) : path.resolve('/', p));
+  const onDisk = (p: string): string => underRoot(p, opts.root);
   const confText = readOrThrow(opts.pptpdConf);
   const { conf, issues: confIssues } = parsePptpdConf(confText, opts.pptpdConf);
   issues.push(...confIssues);
@@ -99,6 +104,7 @@ export function configFromPoptop(opts: PoptopOptions): { config: Config; issues:
   const chapFile = opts.chapSecrets ?? ppp.chapSecrets ?? PPPD_CHAP_SECRETS;
   if (opts.chapSecrets !== undefined) notes.push({ key: 'auth.chain', text: `chap-secrets file given on the command line` });
   else from('auth.chain', ppp.origins.get('chap-secrets'));
+  from('auth.chain', ppp.origins.get('strip-domain'));
   for (const [key, setting] of [
     ['ppp.name', 'name'], ['ppp.auth.required', 'auth'], ['ppp.auth.allowed', 'auth-methods'], ['ppp.mppe', 'mppe'], ['ppp.mppe.stateful', 'mppe-stateful'],
     ['ppp.dns', 'ms-dns'], ['ppp.wins', 'ms-wins'], ['ppp.proxyArp', 'proxyarp'], ['ppp.mtu', 'mtu'], ['ppp.mru', 'mru'],
@@ -144,7 +150,13 @@ export function configFromPoptop(opts: PoptopOptions): { config: Config; issues:
     },
     pool: { local, remote },
     limits: { connections: conf.connections ?? POPTOP_DEFAULTS.connections, stimeout: conf.stimeout ?? POPTOP_DEFAULTS.stimeout },
-    auth: { chain: [{ plugin: 'chap-secrets', file: chapFile }] },
+    auth: {
+      chain: [
+        // chapms-strip-domain: DOMAIN\user is looked up as user, so the rewriter goes first.
+        ...(ppp.stripDomain === true ? [{ plugin: 'rewrite-domain', forms: ['netbios'] }] : []),
+        { plugin: 'chap-secrets', file: chapFile },
+      ],
+    },
     accounting: { wtmp: { enabled: conf.logwtmp ?? false } },
     logging: { level: conf.debug === true ? 'debug' : 'info' },
     ...(conf.pidfile !== undefined ? { pidfile: conf.pidfile } : {}),

@@ -16,6 +16,7 @@ export interface ServeOptions {
   config?: string;
   pptpdConf?: string;
   chapSecrets?: string;
+  root?: string;
   tun?: string;
   logLevel?: string;
   logFormat?: 'json' | 'pretty';
@@ -38,6 +39,7 @@ export async function runServe(opts: ServeOptions): Promise<PptpServer> {
     ...(opts.config !== undefined ? { config: opts.config } : {}),
     ...(opts.pptpdConf !== undefined ? { pptpdConf: opts.pptpdConf } : {}),
     ...(opts.chapSecrets !== undefined ? { chapSecrets: opts.chapSecrets } : {}),
+    ...(opts.root !== undefined ? { root: opts.root } : {}),
   });
   const { issues } = resolved;
   const config = withStateDir(resolved.config, opts.stateDir);
@@ -85,6 +87,7 @@ export async function runServe(opts: ServeOptions): Promise<PptpServer> {
         ...(opts.config !== undefined ? { config: opts.config } : {}),
         ...(opts.pptpdConf !== undefined ? { pptpdConf: opts.pptpdConf } : {}),
         ...(opts.chapSecrets !== undefined ? { chapSecrets: opts.chapSecrets } : {}),
+        ...(opts.root !== undefined ? { root: opts.root } : {}),
       });
       for (const i of next.issues) log.warn(formatIssue(i));
       void server.reload(withStateDir(next.config, opts.stateDir)).then(
@@ -107,6 +110,7 @@ export function registerServe(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file')
     .option('--pptpd-conf <file>', "PoPToP's pptpd.conf (its pppd options and chap-secrets are read too)")
     .option('--chap-secrets <file>', 'chap-secrets file to use instead of the configured one')
+    .option('--root <dir>', 'with --pptpd-conf: read absolute paths named inside the files under this directory')
     .option('--tun <name>', 'TUN device name (default: dataplane.tun, pptp0)')
     .option('--log-level <level>', 'trace | debug | info | warn | error')
     .option('--log-format <format>', 'json | pretty')
