@@ -74,6 +74,11 @@ test('+chap with +chapms-v2 offers MS-CHAPv2 first; a peer that Naks it for CHAP
   const firstReq = both.wire.server.find((f) => f.includes(Buffer.from('0305c223', 'hex')));
   assert.ok(firstReq?.includes(Buffer.from('0305c22381', 'hex')), 'first Configure-Request asks for CHAP with MS-CHAPv2 (0x81)');
   assert.equal(both.eventsOf('server', 'authenticated')[0]?.method, 'mschap-v2');
+  // The order of ppp.auth.allowed does not change the preference.
+  const reversed = new PppPair({ server: { authMethods: ['chap-md5', 'mschap-v2'], mppe: none }, client: { authMethods: ['chap-md5', 'mschap-v2'], mppe: none } });
+  reversed.start();
+  reversed.drive({ until: reversed.now + 30_000 });
+  assert.equal(reversed.eventsOf('server', 'authenticated')[0]?.method, 'mschap-v2');
   // A peer doing only CHAP-MD5 Naks MS-CHAPv2 and the server falls back (RFC 1661 §6.2).
   const md5 = new PppPair({ server: { authMethods: c.ppp.auth.allowed, mppe: none }, client: { authMethods: ['chap-md5'], mppe: none } });
   md5.start();
