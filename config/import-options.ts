@@ -98,6 +98,7 @@ const HARMLESS_WITH_ARG = [
   'lcp-max-configure', 'lcp-max-failure', 'ipcp-restart', 'ipcp-max-terminate', 'ipcp-max-configure',
   'ipcp-max-failure', 'escape', 'linkname', 'logfd', 'child-timeout',
 ] as const;
+/** pppd's noauth let any peer in; pptpd-ts always authenticates, so the option is an error. */
 export const NOAUTH_REFUSED =
   'noauth is refused: pptpd-ts always makes the peer authenticate (an unauthenticated link would let anyone in); ' +
   'remove this line and list the methods with require-*/refuse-* (noauth belongs in a PPTP client\'s options, not the server\'s)';
@@ -133,7 +134,7 @@ const UNSUPPORTED: Readonly<Record<string, [number, string]>> = {
 const TABLE = new Map<string, [number, Handler]>([
   ['name', [1, (o, a, ctx) => { o.name = a; ctx.note('name'); }]],
   ['auth', flag('auth', (o) => { o.auth = true; })],
-  // pptpd-ts never runs a link without authentication (docs/security.md): refused, not dropped.
+  // pptpd-ts never runs a link without authentication: refused (an error), never dropped.
   ['noauth', [0, (_o, _a, ctx) => ctx.error(NOAUTH_REFUSED)]],
   ['debug', flag('debug', (o) => { o.debug = true; })],
   ['-d', flag('debug', (o) => { o.debug = true; })],
