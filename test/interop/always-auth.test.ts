@@ -18,6 +18,10 @@ import { repoRoot } from '../helpers/paths.js';
 const skip = canUseNetns() ?? canRunInterop();
 const SERVER = '10.231.0.1';
 const CLIENT = '10.231.0.2';
+// A loaded 2-core machine (VMs of other tests) can take well over 20 s to start the server.
+const START_MS = 90_000;
+// The client's overall bound (VM boot included); a boot takes 4 s idle, 20 s+ under load.
+const CLIENT_S = 150;
 
 const namespaces: Netns[] = [];
 after(() => {
@@ -31,7 +35,7 @@ describe('always authenticate; the 2003 MPPE how-to served as it is (real Linux 
     const server = await startServer(ns, {
       config: { pool: { local: ['10.8.0.1'], remote: ['10.8.0.2-20'] } },
       chapSecrets: 'alice * secret *\n',
-    });
+    }, START_MS);
     try {
       const r = await runPptpClient({
         netns: ns.name,
@@ -42,11 +46,15 @@ describe('always authenticate; the 2003 MPPE how-to served as it is (real Linux 
         // lcp-max-configure 2: after our Terminate-Request pppd retries LCP until the PPTP
         // call goes; fewer retries only make the run shorter.
         pppdOpts: 'nodeflate nobsdcomp noauth refuse-eap refuse-pap refuse-chap refuse-mschap refuse-mschap-v2 lcp-max-configure 2',
-        timeout: 60,
+        timeout: CLIENT_S,
       });
       const j = r.json;
       assert.ok(j, `no JSON from the client: ${r.stderr.slice(-1500)}`);
+      assert.equal(j.timed_out, false, `the client VM ran out of time: ${r.stderr.slice(-1500)}`);
       assert.equal(j.up, false, `the tunnel came up: ${j.log.slice(-2000)}`);
+      // It did reach the server: pppd rejected our auth option and got our Terminate-Request.
+      assert.match(j.log, /sent \[LCP ConfRej id=0x[0-9a-f]+ <auth chap MS-v2>\]/, j.log.slice(-2000));
+      assert.match(j.log, /rcvd \[LCP TermReq id=0x[0-9a-f]+ "peer refused to authenticate/);
       assert.equal(j.local_ip, null, 'the client got no address');
       assert.equal(j.auth, null);
       const line = await server.waitForLog(/refused to authenticate/, 15_000);
@@ -65,7 +73,7 @@ describe('always authenticate; the 2003 MPPE how-to served as it is (real Linux 
     const ns = Netns.create('howto02');
     namespaces.push(ns);
     const root = path.join(repoRoot, 'test/fixtures/poptop/mppe-howto-2003');
-    const server = await startServerArgs(ns, ['--pptpd-conf', path.join(root, 'etc/pptpd.conf'), '--root', root]);
+    const server = await startServerArgs(ns, ['--pptpd-conf', path.join(root, 'etc/pptpd.conf'), '--root', root], START_MS);
     try {
       const r = await runPptpClient({
         netns: ns.name,
@@ -74,7 +82,7 @@ describe('always authenticate; the 2003 MPPE how-to served as it is (real Linux 
         password: 'passwd1',
         // Takes CHAP-MD5, MS-CHAP and MS-CHAPv2 alike: the server's first offer decides.
         pppdOpts: 'nodeflate nobsdcomp noauth refuse-eap refuse-pap require-mppe-128',
-        timeout: 60,
+        timeout: CLIENT_S,
       });
       const j = r.json;
       assert.ok(j, `no JSON from the client: ${r.stderr.slice(-1500)}`);

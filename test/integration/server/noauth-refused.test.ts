@@ -24,7 +24,7 @@ async function serveIn(tag: string, args: string[]): Promise<{ code: number | nu
   namespaces.push(ns);
   const state = mkdtempSync(path.join(tmpdir(), 'ptd-noauth-state-'));
   dirs.push(state);
-  const r = await ns.exec(nodeTs('server/cli/main.ts', 'serve', '--state-dir', state, '--no-pidfile', '--tun', 'pnoauth0', ...args), { timeoutMs: 30_000 });
+  const r = await ns.exec(nodeTs('server/cli/main.ts', 'serve', '--state-dir', state, '--no-pidfile', '--tun', 'pnoauth0', ...args), { timeoutMs: 90_000 }); // tsx start-up alone can take long on a loaded machine
   assert.equal(r.timedOut, false, 'serve exited by itself');
   const links = await ns.exec(['ip', '-o', 'link', 'show']);
   const listening = await ns.exec(['ss', '-Hltn']);
