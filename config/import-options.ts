@@ -38,6 +38,8 @@ export interface PppdOptions {
   maxConnect?: number;
   debug?: boolean;
   chapSecrets?: string;
+  /** chapms-strip-domain (MPPE-patched pppd): look users up without their DOMAIN\\ prefix. */
+  stripDomain?: boolean;
   ipUp?: string;
   ipDown?: string;
   /** Where each setting came from (every contributing line), for migration comments. */
@@ -90,13 +92,18 @@ const HARMLESS = [
   'nodetach', '-detach', 'ipcp-accept-local', 'ipcp-accept-remote', 'crtscts', 'nocrtscts', 'modem', 'local',
   'refuse-eap', 'nopersist', 'persist', 'usepeerdns', 'nopredictor1', '-predictor1', 'nomultilink', 'nomp',
   'noktune', 'ktune', 'silent', 'passive', '-p', 'updetach', 'show-password', 'nomagic', 'noendpoint', 'nosendip',
-  'dump', 'dryrun', 'receive-all', 'nodeflatedraft', 'noresolvconf', 'usepeerwins', 'mppe-stateless', 'nomppe-stateful',
+  'dump', 'dryrun', 'receive-all', 'nodeflatedraft', 'noresolvconf', 'usepeerwins',
 ] as const;
 const HARMLESS_WITH_ARG = [
   'asyncmap', 'default-asyncmap', 'kdebug', 'maxfail', 'holdoff', 'connect-delay', 'lcp-restart', 'lcp-max-terminate',
   'lcp-max-configure', 'lcp-max-failure', 'ipcp-restart', 'ipcp-max-terminate', 'ipcp-max-configure',
   'ipcp-max-failure', 'escape', 'linkname', 'logfd', 'child-timeout',
 ] as const;
+/** pppd's noauth let any peer in; pptpd-ts always authenticates, so the option is an error. */
+export const NOAUTH_REFUSED =
+  'noauth is refused: pptpd-ts always makes the peer authenticate (an unauthenticated link would let anyone in); ' +
+  'remove this line and list the methods with require-*/refuse-* (noauth belongs in a PPTP client\'s options, not the server\'s)';
+
 /** Known options we cannot honour: [arguments, why]. */
 const UNSUPPORTED: Readonly<Record<string, [number, string]>> = {
   defaultroute: [0, 'a server never takes its clients as default route'],
@@ -126,7 +133,8 @@ const UNSUPPORTED: Readonly<Record<string, [number, string]>> = {
 const TABLE = new Map<string, [number, Handler]>([
   ['name', [1, (o, a, ctx) => { o.name = a; ctx.note('name'); }]],
   ['auth', flag('auth', (o) => { o.auth = true; })],
-  ['noauth', flag('auth', (o) => { o.auth = false; })],
+  // pptpd-ts never runs a link without authentication: refused (an error), never dropped.
+  ['noauth', [0, (_o, _a, ctx) => ctx.error(NOAUTH_REFUSED)]],
   ['debug', flag('debug', (o) => { o.debug = true; })],
   ['-d', flag('debug', (o) => { o.debug = true; })],
   ['proxyarp', flag('proxyarp', (o) => { o.proxyArp = true; })],
@@ -162,25 +170,46 @@ const TABLE = new Map<string, [number, Handler]>([
   // and `mppe required,no40,no56,stateless`.
   ['mppe-40', flag('mppe', (o) => { mppeBits(o).add(40); })],
   ['mppe-128', flag('mppe', (o) => { mppeBits(o).add(128); })],
+  ['mppe-stateless', flag('mppe-stateful', (o) => { o.mppeStateful = false; })],
   ['mppe', [1, (o, a, ctx) => oldMppe(o, a ?? '', ctx)]],
+  // The same patch stripped DOMAIN\ from MS-CHAP user names before the chap-secrets lookup.
+  ['chapms-strip-domain', flag('strip-domain', (o) => { o.stripDomain = true; })],
 ]);
 
 // `plugin` lines and the options plugins add: noted in order, translated by import-radius-plugin.ts.
 for (const [word, nargs] of Object.entries(PLUGIN_OPTIONS)) TABLE.set(word, [nargs, (_o, _a, ctx) => ctx.note(PLUGIN_SETTING)]);
 
+/** The MS-CHAP spellings of the MPPE-patched pppd (2.3.x/2.4.0-2.4.1, the 2003 how-tos). */
+const PATCHED_PPPD_METHOD: Readonly<Record<string, AuthMethodName>> = {
+  chapms: 'mschap-v1',
+  'chapms-v2': 'mschap-v2',
+};
+
+function methodHandlers(method: AuthMethodName): { require: Handler; refuse: Handler } {
+  return {
+    require: (o, _a, ctx) => {
+      o.require.add(method);
+      o.auth = true; // pppd: require-<method> implies auth
+      ctx.note('auth-methods');
+    },
+    refuse: (o, _a, ctx) => {
+      o.refuse.add(method);
+      ctx.note('auth-methods');
+    },
+  };
+}
+
 for (const [word, method] of Object.entries(PPPD_METHOD)) {
-  const require: Handler = (o, _a, ctx) => {
-    o.require.add(method);
-    o.auth = true; // pppd: require-<method> implies auth
-    ctx.note('auth-methods');
-  };
-  const refuse: Handler = (o, _a, ctx) => {
-    o.refuse.add(method);
-    ctx.note('auth-methods');
-  };
+  const { require, refuse } = methodHandlers(method);
   TABLE.set(`require-${word}`, [0, require]);
   TABLE.set(`+${word}`, [0, require]);
   TABLE.set(`refuse-${word}`, [0, refuse]);
+  TABLE.set(`-${word}`, [0, refuse]);
+}
+for (const [word, method] of Object.entries(PATCHED_PPPD_METHOD)) {
+  const { require, refuse } = methodHandlers(method);
+  TABLE.set(`+${word}`, [0, require]);
+  TABLE.set(`require-${word}`, [0, require]);
   TABLE.set(`-${word}`, [0, refuse]);
 }
 

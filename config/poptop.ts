@@ -37,10 +37,15 @@ export interface MigrationNote {
 export const PPPD_SYSTEM_OPTIONS = '/etc/ppp/options';
 export const PPPD_CHAP_SECRETS = '/etc/ppp/chap-secrets';
 
+/** Where a path named inside PoPToP's files is read from, given --root (a copy of another machine's /). */
+export function underRoot(p: string, root: string | undefined): string {
+  return root !== undefined ? path.join(root, path.resolve('/', p)) : path.resolve('/', p);
+}
+
 export function configFromPoptop(opts: PoptopOptions): { config: Config; issues: ParseIssue[]; notes: MigrationNote[] } {
   const issues: ParseIssue[] = [];
   const notes: MigrationNote[] = [];
-  const onDisk = (p: string): string => (opts.root !== undefined ? path.join(opts.root, path.resolve('/', p)) : path.resolve('/', p));
+  const onDisk = (p: string): string => underRoot(p, opts.root);
   const confText = readOrThrow(opts.pptpdConf);
   const { conf, issues: confIssues } = parsePptpdConf(confText, opts.pptpdConf);
   issues.push(...confIssues);
@@ -106,6 +111,7 @@ export function configFromPoptop(opts: PoptopOptions): { config: Config; issues:
     if (ppp.chapSecrets !== undefined) confWarn('option', 'chap-secrets is not read: with radius.so, pppd asked RADIUS for every login');
   } else if (opts.chapSecrets !== undefined) notes.push({ key: 'auth.chain', text: `chap-secrets file given on the command line` });
   else from('auth.chain', ppp.origins.get('chap-secrets'));
+  from('auth.chain', ppp.origins.get('strip-domain'));
   for (const [key, setting] of [
     ['ppp.name', 'name'], ['ppp.auth.required', 'auth'], ['ppp.auth.allowed', 'auth-methods'], ['ppp.mppe', 'mppe'], ['ppp.mppe.stateful', 'mppe-stateful'],
     ['ppp.dns', 'ms-dns'], ['ppp.wins', 'ms-wins'], ['ppp.proxyArp', 'proxyarp'], ['ppp.mtu', 'mtu'], ['ppp.mru', 'mru'],
@@ -151,7 +157,14 @@ export function configFromPoptop(opts: PoptopOptions): { config: Config; issues:
     },
     pool: { local, remote },
     limits: { connections: conf.connections ?? POPTOP_DEFAULTS.connections, stimeout: conf.stimeout ?? POPTOP_DEFAULTS.stimeout },
-    auth: { chain: plugins.chain ?? [{ plugin: 'chap-secrets', file: chapFile }] },
+    auth: {
+      chain: [
+        // chapms-strip-domain: DOMAIN\user is looked up as user, so the rewriter goes first
+        // (before chap-secrets, or before RADIUS when radius.so decides).
+        ...(ppp.stripDomain === true ? [{ plugin: 'rewrite-domain', forms: ['netbios'] }] : []),
+        ...(plugins.chain ?? [{ plugin: 'chap-secrets', file: chapFile }]),
+      ],
+    },
     accounting: { wtmp: { enabled: conf.logwtmp ?? false }, ...(plugins.accounting !== undefined ? { radius: plugins.accounting } : {}) },
     logging: { level: conf.debug === true ? 'debug' : 'info' },
     ...(conf.pidfile !== undefined ? { pidfile: conf.pidfile } : {}),

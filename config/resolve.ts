@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { defaultConfig, type Config } from './schema.js';
 import { invalidConfig, parseConfigText, readConfigText } from './load.js';
-import { configFromPoptop } from './poptop.js';
+import { configFromPoptop, underRoot } from './poptop.js';
 import { hasErrors } from './issues.js';
 import { resolveSecretFiles } from './secret-file.js';
 import { AuthChainEntry, authEntries, isEntryOf } from './schema-auth.js';
@@ -43,7 +43,9 @@ export function resolveConfig(opts: ResolveOptions): { config: Config; issues: P
       ...(opts.root !== undefined ? { root: opts.root } : {}),
     });
     if (hasErrors(r.issues)) throw invalidConfig(opts.pptpdConf, r.issues);
-    config = r.config;
+    // The files keep the names as written (/etc/ppp/chap-secrets); with --root they are read
+    // from under it, as check-config does (a --chap-secrets file is on this machine: not mapped).
+    config = opts.root !== undefined && opts.chapSecrets === undefined ? chapSecretsUnderRoot(r.config, opts.root) : r.config;
     issues.push(...r.issues);
   } else {
     config = defaultConfig();
@@ -76,6 +78,14 @@ export function withChapSecrets(config: Config, file: string): { config: Config;
   };
 }
 
+/** Every chap-secrets entry (chain and branches) read from under `root`. */
+function chapSecretsUnderRoot(config: Config, root: string): Config {
+  const map = (list: readonly AuthChainEntry[]): AuthChainEntry[] =>
+    list.map((e) => (isEntryOf(e, 'chap-secrets') ? { ...e, file: underRoot(e.file, root) } : e));
+  const branches = Object.fromEntries(Object.entries(config.auth.branches).map(([name, list]) => [name, map(list)]));
+  return { ...config, auth: { ...config.auth, chain: map(config.auth.chain), branches } };
+}
+
 /**
  * Parse every chap-secrets file the auth chain and its branches name (for check-config). `root` maps
  * absolute paths as in configFromPoptop. An unreadable file is an error: nobody could log in.
@@ -85,7 +95,7 @@ export function checkChapSecretsFiles(config: Config, root?: string): { files: s
   const files: string[] = [];
   for (const { entry } of authEntries(config.auth)) {
     if (!isEntryOf(entry, 'chap-secrets')) continue;
-    const onDisk = root !== undefined && entry.file.startsWith('/') ? `${root.replace(/\/$/, '')}${entry.file}` : entry.file;
+    const onDisk = root !== undefined && entry.file.startsWith('/') ? underRoot(entry.file, root) : entry.file;
     if (files.includes(onDisk)) continue; // named by two entries: checked once
     files.push(onDisk);
     let text: string;

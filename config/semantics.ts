@@ -79,8 +79,8 @@ function checkPpp(config: Config): Finding[] {
   if (!auth.required) {
     out.push({
       path: ['ppp', 'auth', 'required'],
-      severity: 'warning',
-      message: 'unauthenticated peers (pppd noauth) are not supported yet: every peer must still authenticate',
+      severity: 'error',
+      message: 'false is refused: pptpd-ts always makes the peer authenticate (pppd noauth would let anyone in); remove the key',
     });
   }
   if (mppe.required && !auth.allowed.some((m) => MPPE_CAPABLE.has(m))) {

@@ -111,7 +111,7 @@ export function registerServe(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file')
     .option('--pptpd-conf <file>', "PoPToP's pptpd.conf (its pppd options and chap-secrets are read too)")
     .option('--chap-secrets <file>', 'chap-secrets file to use instead of the configured one')
-    .option('--root <dir>', 'read absolute paths named inside PoPToP files (options, radiusclient.conf, servers) under this directory')
+    .option('--root <dir>', 'with --pptpd-conf: read absolute paths named inside the PoPToP files (options, chap-secrets, radiusclient.conf, servers) under this directory')
     .option('--tun <name>', 'TUN device name (default: dataplane.tun, pptp0)')
     .option('--log-level <level>', 'trace | debug | info | warn | error')
     .option('--log-format <format>', 'json | pretty')

@@ -55,6 +55,10 @@ export class PppSession implements NetworkHost {
     if (opts.role === 'client' && opts.authMethods.length > 0 && !opts.credentials) {
       throw new PptpdError(ErrorCode.STATE, 'client role needs credentials to authenticate');
     }
+    // A server always makes its peer authenticate: there is no unauthenticated link.
+    if (opts.role === 'server' && opts.authMethods.length === 0) {
+      throw new PptpdError(ErrorCode.STATE, 'server role needs at least one authentication method');
+    }
     const d = derivedOf(opts);
     this.restart = d.restart;
     this.deadlines = d.deadlines;
@@ -269,6 +273,7 @@ export class PppSession implements NetworkHost {
   lcpUp(now: number): void {
     const o = this.lcp.options;
     const method: AuthMethod | null = this.opts.role === 'server' ? o.authMethod : o.peerAuth;
+    if (!method && this.opts.role === 'server') return this.close('auth-refused', now, 'no authentication method was agreed');
     if (!method) return this.authenticated(now, '');
     this.setPhase(Phase.Authenticate, now, this.deadlines.authenticateMs);
     const f = this.opts.auth;

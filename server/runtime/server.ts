@@ -146,7 +146,7 @@ export class PptpServer implements ControlHost {
       gre: this.dataPath,
       tun: this.dataPath,
       ppp: {
-        authMethods: c.ppp.auth.required ? c.ppp.auth.allowed : [],
+        authMethods: c.ppp.auth.allowed, // never empty: the schema and checkConfig see to it
         mppe: { required: c.ppp.mppe.required, bits: c.ppp.mppe.bits, stateful: c.ppp.mppe.stateful },
         serverName: c.ppp.name,
         mru: c.ppp.mru,

@@ -181,6 +181,8 @@ class AccmHandler implements OptionHandler {
   }
 }
 
+const allowed = (cfg: LcpOptionConfig): string => cfg.authMethods.join(', ');
+
 /** RFC 1661 §6.2 Authentication-Protocol. The server asks; the client agrees or suggests. */
 class AuthHandler implements OptionHandler {
   readonly type = LcpOption.AuthenticationProtocol;
@@ -227,12 +229,15 @@ class AuthHandler implements OptionHandler {
     st.authCandidates.splice(st.authIndex, 1);
     if (st.authIndex >= st.authCandidates.length) st.authIndex = 0;
     if (st.authCandidates.length === 0) {
-      st.fatal = { cause: 'auth-refused', message: 'peer refused every allowed authentication method' };
+      st.fatal = { cause: 'auth-refused', message: `peer refused every allowed authentication method (${allowed(this.cfg)}); the client must accept one of them` };
     }
   }
   rejected(): void {
     if (!this.server) return;
-    this.st.fatal = { cause: 'auth-refused', message: 'peer rejected the Authentication-Protocol option' };
+    this.st.fatal = {
+      cause: 'auth-refused',
+      message: `peer refused to authenticate (it rejected the Authentication-Protocol option; allowed: ${allowed(this.cfg)}); the client must accept one of them`,
+    };
   }
 }
 

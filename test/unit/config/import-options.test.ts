@@ -83,3 +83,10 @@ test('docs/configuration.md names every pppd option the importer knows', async (
   const missing = [...k.translated, ...k.accepted, ...k.unsupported].filter((o) => !doc.includes(`\`${o}`));
   assert.deepEqual(missing, []);
 });
+
+test('noauth is an error at its line (pptpd-ts always authenticates), never a silent unauthenticated link', () => {
+  const { options: o, issues } = parsePppdOptions('name pptpd\nrequire-mschap-v2\nnoauth\n', 'options.pptpd');
+  assert.deepEqual(issues.map((i) => [i.file, i.line, i.severity]), [['options.pptpd', 3, 'error']]);
+  assert.match(issues[0]?.message ?? '', /^noauth is refused: pptpd-ts always makes the peer authenticate/);
+  assert.notEqual(o.auth, false);
+});
