@@ -185,5 +185,5 @@ function checkOperations(config: Config): Finding[] {
   const { address, port } = config.listen;
   const wild = (a: string) => a === '0.0.0.0' || a === '::';
   if (p.port !== port || !(wild(p.host) || wild(address) || p.host === address)) return [];
-  return [{ path: ['telemetry', 'prometheus', 'port'], severity: 'error', message: `${port} is the PPTP port (listen.port): choose another, such as 9464` }];
+  return [{ path: ['telemetry', 'prometheus', 'port'], severity: 'error', message: `${port} is the PPTP port (listen.port): choose another port` }];
 }

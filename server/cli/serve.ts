@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { writeFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../../config/schema.js';
-import { formatIssue, hasErrors, type ParseIssue } from '../../config/issues.js';
+import { formatIssue, hasErrors } from '../../config/issues.js';
 import { describeZodIssue } from '../../config/load.js';
 import { collectConfig, resolveConfig } from '../../config/resolve.js';
 import { interfaceName } from '../../config/schema-common.js';
@@ -35,9 +35,9 @@ class NotStarted extends Error {
 }
 
 /** The command-line overrides, checked by the schema's own rules before anything starts. */
-function checkOverrides(opts: ServeOptions): ParseIssue[] {
-  const out: ParseIssue[] = [];
-  const bad = (option: string, message: string) => out.push({ file: option, line: 0, severity: 'error', message });
+function checkOverrides(opts: ServeOptions): string[] {
+  const out: string[] = [];
+  const bad = (option: string, message: string) => out.push(`${option}: error: ${message}`);
   if (opts.tun !== undefined) {
     const r = interfaceName.safeParse(opts.tun);
     if (!r.success) bad('--tun', `"${opts.tun}" ${describeZodIssue(r.error.issues[0]!, opts.tun)}`);
@@ -69,9 +69,10 @@ export async function runServe(opts: ServeOptions): Promise<PptpServer> {
     ...(opts.chapSecrets !== undefined ? { chapSecrets: opts.chapSecrets } : {}),
   };
   const resolved = collectConfig(sources);
-  const issues = [...resolved.issues, ...checkOverrides(opts)];
-  if (resolved.config === undefined || hasErrors(issues)) {
-    throw new NotStarted([...issues.map(formatIssue), invalidVerdict(opts.config ?? opts.pptpdConf ?? '(embedded defaults)', issues)]);
+  const { issues } = resolved;
+  const badOptions = checkOverrides(opts);
+  if (resolved.config === undefined || hasErrors(issues) || badOptions.length > 0) {
+    throw new NotStarted([...issues.map(formatIssue), ...badOptions, invalidVerdict(opts.config ?? opts.pptpdConf ?? '(embedded defaults)', issues)]);
   }
   const config = withStateDir(resolved.config, opts.stateDir);
   const log = createLogger({
