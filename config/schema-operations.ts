@@ -43,10 +43,10 @@ export const TelemetrySection = z.strictObject({
   otlp: z
     .strictObject({
       enabled: z.boolean().default(true),
-      endpoint: z
-        .string()
-        .regex(/^https?:\/\//, { message: 'must be an http:// or https:// URL' })
-        .refine((u) => URL.canParse(u) && new URL(u).hostname !== '', { message: 'is not a valid URL: give one such as http://127.0.0.1:4318' }),
+      endpoint: z.string().superRefine((u, ctx) => {
+        if (!/^https?:\/\//.test(u)) ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL, such as http://127.0.0.1:4318' });
+        else if (!URL.canParse(u) || new URL(u).hostname === '') ctx.addIssue({ code: 'custom', message: 'is not a valid URL: give one such as http://127.0.0.1:4318' });
+      }),
       headers: z.record(z.string(), z.string()).default({}),
       traces: z.boolean().default(true),
       metrics: z.boolean().default(true),
