@@ -72,7 +72,7 @@ export function registerCheckConfig(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file')
     .option('--pptpd-conf <file>', "PoPToP's pptpd.conf (follows its pppd options file)")
     .option('--chap-secrets <file>', 'chap-secrets file to use instead of the configured one')
-    .option('--root <dir>', 'read absolute paths named inside PoPToP files under this directory')
+    .option('--root <dir>', 'read absolute paths named inside the configuration (PoPToP files or YAML) under this directory')
     .action((opts: CheckOptions) => {
       const r = runCheckConfig(opts);
       process.stdout.write(r.output.map((line) => `${line}\n`).join(''));
