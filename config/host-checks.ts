@@ -97,6 +97,10 @@ export function checkHost(config: Config, onDisk: OnDisk = (p) => p): Finding[] 
     }
   }
   if (config.logging.file !== undefined) error(['logging', 'file'], noParent(config.logging.file));
+  for (const log of ['wtmp', 'utmp'] as const) {
+    const l = config.accounting[log];
+    if (l.enabled) error(['accounting', log, 'file'], noParent(l.file));
+  }
   if (config.accounting.journal.enabled) error(['accounting', 'journal', 'path'], cannotCreate(config.accounting.journal.path));
   error(['accounting', 'spoolDir'], cannotCreate(`${config.accounting.spoolDir}/x`));
   for (const { entry, path } of authEntries(config.auth)) {

@@ -92,6 +92,9 @@ test('what the file names on this machine is checked at load, by key and line', 
       'accounting:',
       `  spoolDir: ${dir}/spool`,
       `  journal: { path: ${dir}/journal.sqlite }`,
+      '  wtmp:',
+      '    enabled: true',
+      `    file: ${dir}/nowhere/wtmp`,
       '',
     ].join('\n'),
   );
@@ -102,5 +105,6 @@ test('what the file names on this machine is checked at load, by key and line', 
     `:6:3: error: control.socket: ${blocker} is not a directory: choose another path`,
     ':7:3: error: control.group: no group named "no-such-group-pptpd" in /etc/group: create it (groupadd no-such-group-pptpd) or name another',
     `:9:3: error: logging.file: the directory ${dir}/no/such/dir does not exist: create it or choose another path`,
+    `:15:5: error: accounting.wtmp.file: the directory ${dir}/nowhere does not exist: create it or choose another path`,
   ]);
 });
