@@ -11,7 +11,7 @@ import { collectConfig, resolveConfig } from '../../config/resolve.js';
 import { interfaceName } from '../../config/schema-common.js';
 import { ControlSection } from '../../config/schema-operations.js';
 import { invalidVerdict } from './check-config.js';
-import { PptpdError } from '../errors.js';
+import { ErrorCode, PptpdError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { PptpServer } from '../runtime/server.js';
 import { startOperations } from '../control/index.js';
@@ -68,7 +68,14 @@ export async function runServe(opts: ServeOptions): Promise<PptpServer> {
     ...(opts.pptpdConf !== undefined ? { pptpdConf: opts.pptpdConf } : {}),
     ...(opts.chapSecrets !== undefined ? { chapSecrets: opts.chapSecrets } : {}),
   };
-  const resolved = collectConfig(sources);
+  let resolved: ReturnType<typeof collectConfig>;
+  try {
+    resolved = collectConfig(sources);
+  } catch (e) {
+    // An unreadable file: the line check-config prints for it.
+    if (e instanceof PptpdError && e.code === ErrorCode.CONFIG_IO) throw new NotStarted([e.message]);
+    throw e;
+  }
   const { issues } = resolved;
   const badOptions = checkOverrides(opts);
   if (resolved.config === undefined || hasErrors(issues) || badOptions.length > 0) {
