@@ -79,7 +79,8 @@ export async function runServe(opts: ServeOptions): Promise<PptpServer> {
   const { issues } = resolved;
   const badOptions = checkOverrides(opts);
   if (resolved.config === undefined || hasErrors(issues) || badOptions.length > 0) {
-    throw new NotStarted([...issues.map(formatIssue), ...badOptions, invalidVerdict(opts.config ?? opts.pptpdConf ?? '(embedded defaults)', issues)]);
+    const counted = [...issues, ...badOptions.map((message) => ({ file: '', line: 0, severity: 'error' as const, message }))];
+    throw new NotStarted([...issues.map(formatIssue), ...badOptions, invalidVerdict(opts.config ?? opts.pptpdConf ?? '(embedded defaults)', counted)]);
   }
   const config = withStateDir(resolved.config, opts.stateDir);
   const log = createLogger({

@@ -108,22 +108,37 @@ describe('check-config and serve agree', { skip: canUseNetns() ?? dataplaneUnava
     });
   }
 
-  test('a runtime failure after listening (Prometheus port taken) stops cleanly: one line, nothing left', async () => {
-    const holder = ns!.spawn([process.execPath, '-e', "require('net').createServer().listen(9464, '127.0.0.1', () => console.log('ready'))"]);
+  /** Runs serve on a valid file while another process holds `port` in the namespace. */
+  async function serveWithPortTaken(port: number, name: string, yaml: string) {
+    const holder = ns!.spawn([process.execPath, '-e', `require('net').createServer().listen(${port}, () => console.log('ready'))`]);
     try {
-      await holder.waitForLine(/ready/, 15_000);
-      const file = write('port-taken', 'telemetry:\n  prometheus: { port: 9464 }\n');
+      await holder.waitForLine(/ready/, 30_000);
+      const file = write(name, yaml);
       const check = await ns!.exec(nodeTs('server/cli/main.ts', 'check-config', '-c', file), { timeoutMs: 60_000 });
       assert.equal(check.code, 0, `the file itself is valid: ${check.stdout}`);
       const serve = await ns!.exec(nodeTs('server/cli/main.ts', 'serve', '-c', file, '--log-format', 'json'), { timeoutMs: 60_000 });
       assert.equal(serve.timedOut, false, 'serve exited by itself');
       assert.equal(serve.code, 1, serve.stderr);
-      assert.deepEqual(serve.stderr.split('\n').filter((l) => l !== ''), ['pptpd-ts: telemetry.prometheus: cannot listen on 127.0.0.1:9464: EADDRINUSE']);
-      assert.match(serve.stdout, /pptpd-ts stopped/, 'the server was stopped, not abandoned');
-      assert.equal(existsSync(path.join(dir, 'control.sock')), false, 'no control socket left');
+      return serve;
     } finally {
       holder.kill('SIGKILL');
       await holder.wait(5000);
     }
+  }
+
+  test('a runtime failure after listening (Prometheus port taken) stops cleanly: one line, nothing left', async () => {
+    const serve = await serveWithPortTaken(9464, 'metrics-port-taken', 'telemetry:\n  prometheus: { port: 9464 }\n');
+    assert.deepEqual(serve.stderr.split('\n').filter((l) => l !== ''), ['pptpd-ts: telemetry.prometheus: cannot listen on 127.0.0.1:9464: EADDRINUSE']);
+    assert.match(serve.stdout, /listening on[^]*pptpd-ts stopped/, 'the server was stopped, not abandoned');
+    assert.equal(existsSync(path.join(dir, 'control.sock')), false, 'no control socket left');
+  });
+
+  test('the PPTP port taken: one line naming the address, what was opened is closed', async () => {
+    const serve = await serveWithPortTaken(1723, 'pptp-port-taken', '');
+    assert.deepEqual(serve.stderr.split('\n').filter((l) => l !== ''), [
+      'pptpd-ts: listen: cannot listen on 0.0.0.0:1723: EADDRINUSE (another server on the port, or an address not on this host?)',
+    ]);
+    assert.doesNotMatch(serve.stdout, /listening on/);
+    assert.match(serve.stdout, /pptpd-ts stopped/, 'the TUN device and accounting were closed again');
   });
 });
