@@ -26,7 +26,12 @@ export const ControlSection = z.strictObject({
     .refine((p) => !p.endsWith('/'), { message: 'names a directory: give the socket file, such as /run/pptpd-ts/control.sock' })
     .refine((p) => Buffer.byteLength(p) <= MAX_SOCKET_PATH, { message: `is longer than ${MAX_SOCKET_PATH} bytes, the most a unix socket path can hold: choose a shorter path` })
     .default('/run/pptpd-ts/control.sock'),
-  mode: z.string().regex(/^0?[0-7]{3}$/, { message: 'must be an octal file mode in quotes, such as "0660"' }).default('0660'),
+  // A custom check, so an unquoted 0660 (YAML 1.2 reads the integer 660) gets the fix, not "must be a string".
+  mode: z
+    .custom<string>((v) => typeof v === 'string' && /^0?[0-7]{3}$/.test(v), {
+      message: 'must be an octal file mode in quotes, such as "0660" (YAML reads 0660 unquoted as the number 660)',
+    })
+    .default('0660'),
   group: z.union([z.string().min(1), z.number().int().nonnegative()]).optional(),
 });
 

@@ -49,6 +49,7 @@ test('wrong values: one line each, naming file, line and key, saying the fix, ne
     ['dynamicAuthorization:\n  address: 10.0.0.9\n  clients:\n    - { address: "2001:db8::1", secret: topsecret }\n', /clients\[0\]\.address: an IPv6 client can never reach/],
     ['dynamicAuthorization:\n  clients:\n    - { address: 10.0.0.1, secret: topsecret }\n    - { address: 10.0.0.1, secret: othersecret }\n', /^c\.yaml:4:9: error: dynamicAuthorization\.clients\[1\]\.address: 10\.0\.0\.1 is listed twice/],
     ['control:\n  mode: rw\n', /control\.mode: must be an octal file mode in quotes/],
+    ['control:\n  mode: 0660\n', /control\.mode: .*YAML reads 0660 unquoted as the number 660/],
     ['control:\n  group: -1\n', /control\.group/],
     ['control:\n  socket: control.sock\n', /control\.socket: must be an absolute path/],
     [`control:\n  socket: /${'x'.repeat(120)}\n`, /control\.socket: is longer than 107 bytes/],
