@@ -7,7 +7,7 @@ import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type
 import type { z } from 'zod';
 import { ConfigSchema, type Config } from './schema.js';
 import { SECRET_KEYS } from './schema-common.js';
-import { checkConfig } from './semantics.js';
+import { checkConfig, type Finding } from './semantics.js';
 import { closest, formatIssue, formatKeyPath, hasErrors, redact, type ConfigIssue } from './issues.js';
 import { knownKeysAt } from './schema-keys.js';
 import { ErrorCode, PptpdError } from '../server/errors.js';
@@ -23,8 +23,12 @@ const YAML_MESSAGES: Readonly<Record<string, string>> = {
   MULTILINE_IMPLICIT_KEY: 'a key must fit on one line',
 };
 
-/** Parse configuration text. No file I/O (interfaces named in ppp.proxyArp are looked up on this host). `file` is only used in issues. */
-export function parseConfigText(text: string, file: string): { config?: Config; issues: ConfigIssue[] } {
+/**
+ * Parse configuration text. No file I/O (interfaces named in ppp.proxyArp are looked up on this host). `file` is only used in issues. `more` adds
+ * findings about the parsed configuration (config/host-checks.ts), located by key like
+ * the schema's own.
+ */
+export function parseConfigText(text: string, file: string, more?: (config: Config) => readonly Finding[]): { config?: Config; issues: ConfigIssue[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const issues: ConfigIssue[] = [];
@@ -69,7 +73,7 @@ export function parseConfigText(text: string, file: string): { config?: Config; 
     }
     return { issues: sortIssues(issues) };
   }
-  for (const f of checkConfig(parsed.data)) issues.push(issue(f.path, f.severity, f.message));
+  for (const f of [...checkConfig(parsed.data), ...(more?.(parsed.data) ?? [])]) issues.push(issue(f.path, f.severity, f.message));
   return { config: parsed.data, issues: sortIssues(issues) };
 }
 

@@ -11,6 +11,13 @@ export const port = z.number().int().min(1).max(65535);
 
 export const filePath = z.string().min(1);
 
+/** A Linux interface name (the kernel's dev_valid_name: 1-15 bytes, no '/', ':' or white space, not . or ..). */
+export const interfaceName = z
+  .string()
+  .min(1)
+  .max(15, { message: 'interface names are at most 15 bytes' })
+  .refine((s) => !/[/:\s]/.test(s) && s !== '.' && s !== '..', { message: "is not a valid interface name: no '/', ':' or spaces" });
+
 /**
  * A secret (RADIUS shared secret, LDAP bind password). Never echoed: the loader redacts
  * every value found under a key listed in SECRET_KEYS from every message.

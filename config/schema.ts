@@ -4,9 +4,10 @@
 // Sections use .prefault({}) so a missing section is parsed from {} and gets the inner
 // defaults (zod 4's .default() would return the value as-is, unparsed).
 import { z } from 'zod';
-import { filePath, ipSpecList, ipv4, port, seconds, secret } from './schema-common.js';
+import { filePath, interfaceName, ipSpecList, ipv4, port, seconds, secret } from './schema-common.js';
 import { AuthSection } from './schema-auth.js';
 import { oneSecret } from '../auth-plugins/radius/options.js';
+import { ControlSection, DynamicAuthorizationSection, TelemetrySection } from './schema-operations.js';
 
 export { PLUGIN_KINDS, type PluginKind } from './schema-auth.js';
 
@@ -135,42 +136,8 @@ const LoggingSection = z.strictObject({
   file: filePath.optional(),
 });
 
-const ControlSection = z.strictObject({
-  enabled: z.boolean().default(true),
-  socket: filePath.default('/run/pptpd-ts/control.sock'),
-  mode: z.string().regex(/^0?[0-7]{3}$/, { message: 'an octal file mode such as "0660"' }).default('0660'),
-  group: z.union([z.string().min(1), z.number().int().nonnegative()]).optional(),
-});
-
 const DataplaneSection = z.strictObject({
-  tun: z.string().min(1).max(15, { message: 'interface names are at most 15 bytes' }).default('pptp0'),
-});
-
-// Present = on: a section given switches its exporter on, so there is no prefault here.
-const TelemetrySection = z.strictObject({
-  serviceName: z.string().min(1).default('pptpd-ts'),
-  prometheus: z
-    .strictObject({ enabled: z.boolean().default(true), host: z.string().min(1).default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(9464) })
-    .optional(),
-  otlp: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      endpoint: z.string().regex(/^https?:\/\//, { message: 'must be an http:// or https:// URL' }),
-      headers: z.record(z.string(), z.string()).default({}),
-      traces: z.boolean().default(true),
-      metrics: z.boolean().default(true),
-      interval: seconds.min(1).default(60),
-    })
-    .optional(),
-});
-
-const DynamicAuthorizationSection = z.strictObject({
-  enabled: z.boolean().default(true),
-  address: z.string().min(1).default('0.0.0.0'),
-  port: z.number().int().min(0).max(65535).default(3799),
-  requireMessageAuthenticator: z.boolean().default(true),
-  nasIdentifier: z.string().min(1).optional(),
-  clients: z.array(z.strictObject({ address: z.string().min(1), secret })).min(1, { message: 'needs at least one client' }),
+  tun: interfaceName.default('pptp0'),
 });
 
 const HooksSection = z.strictObject({

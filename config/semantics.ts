@@ -13,7 +13,7 @@ export interface Finding {
 }
 
 export function checkConfig(config: Config): Finding[] {
-  return [...checkPool(config), ...checkPpp(config), ...checkProxyArp(config), ...checkAuth(config), ...checkLimits(config)];
+  return [...checkPool(config), ...checkPpp(config), ...checkProxyArp(config), ...checkAuth(config), ...checkLimits(config), ...checkOperations(config)];
 }
 
 function blocksOf(spec: readonly string[]): readonly Block[] {
@@ -177,4 +177,14 @@ function checkLimits(config: Config): Finding[] {
     });
   }
   return out;
+}
+
+/** Two TCP listeners of this server on one port: the second could never start. */
+function checkOperations(config: Config): Finding[] {
+  const p = config.telemetry.prometheus;
+  if (p === undefined || !p.enabled) return [];
+  const { address, port } = config.listen;
+  const wild = (a: string) => a === '0.0.0.0' || a === '::';
+  if (p.port !== port || !(wild(p.host) || wild(address) || p.host === address)) return [];
+  return [{ path: ['telemetry', 'prometheus', 'port'], severity: 'error', message: `${port} is the PPTP port (listen.port): choose another port` }];
 }

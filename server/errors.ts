@@ -11,6 +11,8 @@ export const ErrorCode = {
   AUTH: 'PPTPD_ERR_AUTH',
   POOL_EXHAUSTED: 'PPTPD_ERR_POOL_EXHAUSTED',
   NATIVE: 'PPTPD_ERR_NATIVE',
+  /** A socket the configuration asks for cannot be opened (a port in use, an address not on this host). */
+  LISTEN: 'PPTPD_ERR_LISTEN',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -3,12 +3,9 @@
 // `file:line: severity: key: message`, then the verdict. Exit status: 0 valid (warnings
 // allowed), 1 invalid, 2 a file could not be read.
 import type { Command } from 'commander';
-import { parseConfigText, readConfigText } from '../../config/load.js';
-import { configFromPoptop } from '../../config/poptop.js';
-import { checkChapSecretsFiles, withChapSecrets } from '../../config/resolve.js';
-import { defaultConfig, type Config } from '../../config/schema.js';
+import { collectConfig } from '../../config/resolve.js';
+import type { Config } from '../../config/schema.js';
 import { formatIssue, hasErrors } from '../../config/issues.js';
-import { resolveSecretFiles } from '../../config/secret-file.js';
 import { parseIpSpec } from '../../config/ip-spec.js';
 import { PptpdError, ErrorCode } from '../errors.js';
 import type { ParseIssue } from '../../auth-plugins/chap-secrets/parse.js';
@@ -27,54 +24,37 @@ export interface CheckResult {
 
 /** The whole check, as data (the command prints it). */
 export function runCheckConfig(opts: CheckOptions): CheckResult {
-  const output: string[] = [];
   if (opts.config !== undefined && opts.pptpdConf !== undefined) {
     return { exitCode: 2, output: ['check-config: give either -c FILE or --pptpd-conf FILE, not both'] };
   }
   const subject = opts.config ?? opts.pptpdConf ?? '(embedded defaults)';
-  const issues: ParseIssue[] = [];
   let config: Config | undefined;
+  let issues: ParseIssue[];
   try {
-    if (opts.config !== undefined) {
-      const r = parseConfigText(readConfigText(opts.config), opts.config);
-      issues.push(...r.issues);
-      config = r.config;
-    } else if (opts.pptpdConf !== undefined) {
-      const r = configFromPoptop({
-        pptpdConf: opts.pptpdConf,
-        ...(opts.root !== undefined ? { root: opts.root } : {}),
-      });
-      issues.push(...r.issues);
-      config = r.config;
-    } else config = defaultConfig();
+    // The same step serve starts with: the same checks, the same messages.
+    ({ config, issues } = collectConfig(opts));
   } catch (e) {
     if (!(e instanceof PptpdError)) throw e;
-    if (e.code === ErrorCode.CONFIG_IO) return { exitCode: 2, output: [e.message] };
-    if (Array.isArray(e.cause)) issues.push(...(e.cause as ParseIssue[]));
-    else output.push(e.message);
+    return { exitCode: e.code === ErrorCode.CONFIG_IO ? 2 : 1, output: [e.message] };
   }
-  if (config !== undefined && opts.chapSecrets !== undefined) {
-    const r = withChapSecrets(config, opts.chapSecrets);
-    config = r.config;
-    if (r.issue !== undefined) issues.push(r.issue);
-  }
-  if (config !== undefined) {
-    // --chap-secrets names a file on this machine: it is not under --root.
-    const root = opts.chapSecrets === undefined ? opts.root : undefined;
-    issues.push(...checkChapSecretsFiles(config, root).issues);
-    // As serve does (config/resolve.ts): read every secretFile, unless errors already stop it.
-    if (!hasErrors(issues)) issues.push(...resolveSecretFiles(config, opts.root).issues);
-  }
-  for (const i of issues) output.push(formatIssue(i));
-  const errors = issues.filter((i) => i.severity === 'error').length;
-  const warnings = issues.length - errors;
-  const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
-  if (config === undefined || errors > 0) {
-    output.push(`${subject}: INVALID (${counts})`);
+  const output = issues.map(formatIssue);
+  if (config === undefined || hasErrors(issues)) {
+    output.push(invalidVerdict(subject, issues));
     return { exitCode: 1, output };
   }
-  output.push(`${subject}: OK (${counts}); ${summary(config)}`);
+  output.push(`${subject}: OK (${counts(issues)}); ${summary(config)}`);
   return { exitCode: 0, output };
+}
+
+function counts(issues: readonly ParseIssue[]): string {
+  const errors = issues.filter((i) => i.severity === 'error').length;
+  const warnings = issues.length - errors;
+  return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+}
+
+/** The last line for a configuration that does not validate (check-config and serve print the same). */
+export function invalidVerdict(subject: string, issues: readonly ParseIssue[]): string {
+  return `${subject}: INVALID (${counts(issues)})`;
 }
 
 function summary(c: Config): string {
@@ -92,7 +72,7 @@ export function registerCheckConfig(program: Command): void {
     .option('-c, --config <file>', 'YAML configuration file')
     .option('--pptpd-conf <file>', "PoPToP's pptpd.conf (follows its pppd options file)")
     .option('--chap-secrets <file>', 'chap-secrets file to use instead of the configured one')
-    .option('--root <dir>', 'read absolute paths named inside PoPToP files under this directory')
+    .option('--root <dir>', 'read absolute paths named inside the configuration (PoPToP files or YAML) under this directory')
     .action((opts: CheckOptions) => {
       const r = runCheckConfig(opts);
       process.stdout.write(r.output.map((line) => `${line}\n`).join(''));

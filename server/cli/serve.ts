@@ -3,11 +3,15 @@
 // SIGINT end every session cleanly and exit.
 import type { Command } from 'commander';
 import { writeFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Config } from '../../config/schema.js';
-import { formatIssue } from '../../config/issues.js';
-import { resolveConfig } from '../../config/resolve.js';
-import { PptpdError } from '../errors.js';
+import { formatIssue, hasErrors } from '../../config/issues.js';
+import { describeZodIssue } from '../../config/load.js';
+import { collectConfig, resolveConfig } from '../../config/resolve.js';
+import { interfaceName } from '../../config/schema-common.js';
+import { ControlSection } from '../../config/schema-operations.js';
+import { invalidVerdict } from './check-config.js';
+import { ErrorCode, PptpdError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { PptpServer } from '../runtime/server.js';
 import { startOperations } from '../control/index.js';
@@ -25,9 +29,32 @@ export interface ServeOptions {
   stateDir?: string;
 }
 
+/** A configuration that cannot be run: its issues, printed as check-config prints them. */
+class NotStarted extends Error {
+  constructor(readonly lines: readonly string[]) {
+    super(lines.join('\n'));
+  }
+}
+
+/** The command-line overrides, checked by the schema's own rules before anything starts. */
+function checkOverrides(opts: ServeOptions): string[] {
+  const out: string[] = [];
+  const bad = (option: string, message: string) => out.push(`${option}: error: ${message}`);
+  if (opts.tun !== undefined) {
+    const r = interfaceName.safeParse(opts.tun);
+    if (!r.success) bad('--tun', `"${opts.tun}" ${describeZodIssue(r.error.issues[0]!, opts.tun)}`);
+  }
+  if (opts.stateDir !== undefined) {
+    const r = ControlSection.shape.socket.safeParse(join(resolve(opts.stateDir), 'control.sock'));
+    if (!r.success) bad('--state-dir', `the control socket in it ${describeZodIssue(r.error.issues[0]!, undefined)}`);
+  }
+  return out;
+}
+
 /** --state-dir: the spool, the journal and the control socket (with the proxy ARP ledger beside it) under one directory. */
-function withStateDir(config: Config, dir: string | undefined): Config {
-  if (dir === undefined) return config;
+function withStateDir(config: Config, stateDir: string | undefined): Config {
+  if (stateDir === undefined) return config;
+  const dir = resolve(stateDir);
   return {
     ...config,
     accounting: { ...config.accounting, spoolDir: join(dir, 'spool'), journal: { ...config.accounting.journal, path: join(dir, 'journal.sqlite') } },
@@ -36,13 +63,28 @@ function withStateDir(config: Config, dir: string | undefined): Config {
 }
 
 export async function runServe(opts: ServeOptions): Promise<PptpServer> {
-  const resolved = resolveConfig({
+  // Every configuration error is found here, before anything listens or touches the
+  // kernel, by the same step (and with the same lines) as check-config.
+  const sources = {
     ...(opts.config !== undefined ? { config: opts.config } : {}),
     ...(opts.pptpdConf !== undefined ? { pptpdConf: opts.pptpdConf } : {}),
     ...(opts.chapSecrets !== undefined ? { chapSecrets: opts.chapSecrets } : {}),
     ...(opts.root !== undefined ? { root: opts.root } : {}),
-  });
+  };
+  let resolved: ReturnType<typeof collectConfig>;
+  try {
+    resolved = collectConfig(sources);
+  } catch (e) {
+    // An unreadable file: the line check-config prints for it.
+    if (e instanceof PptpdError && e.code === ErrorCode.CONFIG_IO) throw new NotStarted([e.message]);
+    throw e;
+  }
   const { issues } = resolved;
+  const badOptions = checkOverrides(opts);
+  if (resolved.config === undefined || hasErrors(issues) || badOptions.length > 0) {
+    const counted = [...issues, ...badOptions.map((message) => ({ file: '', line: 0, severity: 'error' as const, message }))];
+    throw new NotStarted([...issues.map(formatIssue), ...badOptions, invalidVerdict(opts.config ?? opts.pptpdConf ?? '(embedded defaults)', counted)]);
+  }
   const config = withStateDir(resolved.config, opts.stateDir);
   const log = createLogger({
     level: opts.logLevel ?? (config.ppp.debug ? 'debug' : config.logging.level),
@@ -51,7 +93,11 @@ export async function runServe(opts: ServeOptions): Promise<PptpServer> {
   });
   for (const i of issues) log.warn(formatIssue(i));
   const server = new PptpServer({ config, log, tunName: opts.tun ?? config.dataplane.tun });
-  await server.start();
+  // A runtime failure (a port in use, no TUN) undoes what start() had set up.
+  await server.start().catch(async (e: unknown) => {
+    await server.stop(0);
+    throw e;
+  });
   // Metrics, traces, the control socket and RFC 5176 DM/CoA: failures here stop the start.
   const ops = await startOperations({ server, config, log }).catch(async (e: unknown) => {
     await server.stop(0);
@@ -84,12 +130,7 @@ export async function runServe(opts: ServeOptions): Promise<PptpServer> {
   process.on('SIGHUP', () => {
     log.info('SIGHUP: reloading the configuration');
     try {
-      const next = resolveConfig({
-        ...(opts.config !== undefined ? { config: opts.config } : {}),
-        ...(opts.pptpdConf !== undefined ? { pptpdConf: opts.pptpdConf } : {}),
-        ...(opts.chapSecrets !== undefined ? { chapSecrets: opts.chapSecrets } : {}),
-        ...(opts.root !== undefined ? { root: opts.root } : {}),
-      });
+      const next = resolveConfig(sources);
       for (const i of next.issues) log.warn(formatIssue(i));
       void server.reload(withStateDir(next.config, opts.stateDir)).then(
         (r) => log.info({ sessions: server.registry.size, ...r }, 'configuration reloaded; sessions kept'),
@@ -122,11 +163,12 @@ export function registerServe(program: Command): void {
       try {
         await runServe(o);
       } catch (e) {
-        if (e instanceof PptpdError) {
-          process.stderr.write(`pptpd-ts: ${e.message}\n`);
-          process.exit(1);
-        }
-        throw e;
+        // One line per problem; the stack only for those who asked for it.
+        if (e instanceof NotStarted) process.stderr.write(e.lines.map((l) => `${l}\n`).join(''));
+        else if (e instanceof PptpdError) process.stderr.write(`pptpd-ts: ${e.message}\n`);
+        else process.stderr.write(`pptpd-ts: cannot start: ${(e as Error).message ?? String(e)}\n`);
+        if (o.logLevel === 'debug' || o.logLevel === 'trace') process.stderr.write(`${(e as Error).stack ?? ''}\n`);
+        process.exit(1);
       }
     });
 }

@@ -3,10 +3,13 @@
 
 import type { Command } from 'commander';
 import { formatBytes, formatDuration, formatTable } from '../../accounting/journal/audit-format.js';
-import { resolveConfig } from '../../config/resolve.js';
+import { loadConfigFile } from '../../config/load.js';
+import { ControlSection } from '../../config/schema-operations.js';
 import { PptpdError } from '../errors.js';
 import type { SessionView } from './host.js';
-import { DEFAULT_CONTROL_SOCKET, readOperationsOptions } from './options.js';
+
+/** The schema's default, so it is written once. */
+const DEFAULT_CONTROL_SOCKET = ControlSection.parse({}).socket;
 
 export interface ControlTargetOptions {
   socket?: string;
@@ -22,7 +25,7 @@ export function addControlTargetOptions(cmd: Command): Command {
 /** The socket path to use; throws PptpdError when -c names a bad configuration. */
 export function controlSocketPath(o: ControlTargetOptions): string {
   if (o.socket !== undefined) return o.socket;
-  if (o.config !== undefined) return readOperationsOptions(resolveConfig({ config: o.config, readSecretFiles: false }).config).control.socket;
+  if (o.config !== undefined) return loadConfigFile(o.config).control.socket;
   return DEFAULT_CONTROL_SOCKET;
 }
 

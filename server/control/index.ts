@@ -1,7 +1,9 @@
 // Operations for a running server, started by the composition root after server.start():
 // telemetry (metrics: Prometheus / OTLP; set-up traces), the local control socket
 // (`pptpd-ts sessions` / `kill`) and the RFC 5176 DM/CoA listener. Each part is optional
-// and configured from the same configuration object the server runs with.
+// and configured from the same configuration object the server runs with: the
+// schema (config/schema-operations.ts) has validated and defaulted it, nothing here
+// checks it again.
 //
 //   const ops = await startOperations({ server, config, log });
 //   …
@@ -10,7 +12,7 @@
 import type { Logger } from 'pino';
 import { startTelemetry, type Telemetry, type TelemetryDeps } from '../telemetry/sdk.js';
 import type { OperationsHost } from './host.js';
-import { readOperationsOptions, type OperationsOptions } from './options.js';
+import type { Config } from '../../config/schema.js';
 import { ControlSocketServer } from './socket-server.js';
 import { DynAuthServer } from './dmcoa/server.js';
 
@@ -18,10 +20,8 @@ export interface StartOperationsArgs {
   /** The running PptpServer (or any object with the same operator surface). */
   readonly server: OperationsHost;
   /** The validated configuration (control, telemetry, dynamicAuthorization are read from it). */
-  readonly config: unknown;
+  readonly config: Pick<Config, 'control' | 'telemetry' | 'dynamicAuthorization'>;
   readonly log: Logger;
-  /** Already-read options (overrides `config`; tests). */
-  readonly options?: OperationsOptions;
   /** Test hooks passed to telemetry (in-memory readers / span processors). */
   readonly telemetry?: Pick<TelemetryDeps, 'metricReaders' | 'spanProcessors' | 'registerGlobal'>;
 }
@@ -34,7 +34,7 @@ export interface Operations {
 }
 
 export async function startOperations(args: StartOperationsArgs): Promise<Operations> {
-  const opts = args.options ?? readOperationsOptions(args.config);
+  const opts = args.config;
   const log = args.log.child({ component: 'operations' });
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -47,7 +47,7 @@ export async function startOperations(args: StartOperationsArgs): Promise<Operat
     if (opts.control.enabled) {
       control = await ControlSocketServer.listen({
         path: opts.control.socket,
-        mode: opts.control.mode,
+        mode: Number.parseInt(opts.control.mode, 8),
         group: opts.control.group,
         host: args.server,
         log,
@@ -57,7 +57,7 @@ export async function startOperations(args: StartOperationsArgs): Promise<Operat
       stops.push(() => c.close());
     }
     let dynAuth: DynAuthServer | undefined;
-    if (opts.dynamicAuthorization) {
+    if (opts.dynamicAuthorization?.enabled === true) {
       dynAuth = await DynAuthServer.start({
         options: opts.dynamicAuthorization,
         host: args.server,
@@ -84,5 +84,4 @@ export async function startOperations(args: StartOperationsArgs): Promise<Operat
   }
 }
 
-export { readOperationsOptions };
-export type { OperationsHost, OperationsOptions };
+export type { OperationsHost };

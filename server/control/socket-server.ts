@@ -5,10 +5,11 @@
 // A socket file left by a crashed server is replaced; one held by a live server is not
 // (start-up fails with a clear message instead of stealing it).
 
-import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { lookupGroup } from '../../config/host-checks.js';
 import { ErrorCode, PptpdError } from '../errors.js';
 import type { OperationsHost } from './host.js';
 import { execute, MAX_LINE, parseRequest, type ControlReply } from './protocol.js';
@@ -28,21 +29,11 @@ const MAX_CONNECTIONS = 32;
 /** A connection idle this long is closed. */
 const IDLE_MS = 30_000;
 
-/** Resolves a group name through /etc/group (no NSS here: local groups only). */
+/** Resolves a group name (config/host-checks.ts checked it at load; this is the late re-check). */
 export function groupId(group: string | number): number {
-  if (typeof group === 'number') return group;
-  if (/^\d+$/.test(group)) return Number(group);
-  let text = '';
-  try {
-    text = readFileSync('/etc/group', 'utf8');
-  } catch (e) {
-    throw new PptpdError(ErrorCode.CONFIG_INVALID, `control.group: cannot read /etc/group: ${(e as Error).message}`);
-  }
-  for (const line of text.split('\n')) {
-    const [name, , gid] = line.split(':');
-    if (name === group && gid !== undefined && /^\d+$/.test(gid)) return Number(gid);
-  }
-  throw new PptpdError(ErrorCode.CONFIG_INVALID, `control.group: no group named "${group}" in /etc/group`);
+  const g = lookupGroup(group);
+  if ('problem' in g) throw new PptpdError(ErrorCode.CONFIG_INVALID, `control.group: ${g.problem}`);
+  return g.gid;
 }
 
 function isLive(p: string): Promise<boolean> {

@@ -14,6 +14,7 @@ import { IpPool, type Lease } from '../ippool.js';
 import { CallIdAllocator } from '../pptp/call-ids.js';
 import { GeneralError, OcrpResult, StopReason } from '../pptp/constants.js';
 import { ipv4FromString } from '../gre/ipv4.js';
+import { ErrorCode, PptpdError } from '../errors.js';
 import { CallSession, type CallDeps, type CallOwner } from './call-session.js';
 import { ControlLink, type ControlHost } from './control-link.js';
 import { DataPath } from './data-path.js';
@@ -120,9 +121,11 @@ export class PptpServer implements ControlHost {
     const listener = net.createServer((socket) => this.#accept(socket));
     this.#listener = listener;
     await new Promise<void>((resolve, reject) => {
-      listener.once('error', reject);
+      const onError = (e: NodeJS.ErrnoException) =>
+        reject(new PptpdError(ErrorCode.LISTEN, `listen: cannot listen on ${c.listen.address}:${c.listen.port}: ${e.code ?? e.message} (another server on the port, or an address not on this host?)`));
+      listener.once('error', onError);
       listener.listen(c.listen.port, c.listen.address, () => {
-        listener.off('error', reject);
+        listener.off('error', onError);
         resolve();
       });
     });

@@ -18,13 +18,14 @@ import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@op
 import type { Logger } from 'pino';
 import { ErrorCode, PptpdError } from '../errors.js';
 import type { OperationsHost } from '../control/host.js';
-import type { TelemetryOptions } from '../control/options.js';
+import type { TelemetryConfig } from '../../config/schema-operations.js';
 import { registerMetrics, type ServerMetrics } from './metrics.js';
 import { AccountingSpans } from './accounting-spans.js';
 import { ParentingTracerProvider, SessionSpans } from './session-spans.js';
 
 export interface TelemetryDeps {
-  readonly options: TelemetryOptions;
+  /** config.telemetry (parsed, defaulted by the schema). */
+  readonly options: TelemetryConfig;
   readonly host: OperationsHost;
   readonly log: Logger;
   /** Extra metric readers (tests: an in-memory reader). */
@@ -70,26 +71,30 @@ export async function startTelemetry(deps: TelemetryDeps): Promise<Telemetry> {
   const resource = resourceFromAttributes({ 'service.name': options.serviceName });
   const readers: IMetricReader[] = [...(deps.metricReaders ?? [])];
   let promServer: http.Server | undefined;
-  if (options.prometheus) {
+  const prometheus = options.prometheus?.enabled === true ? options.prometheus : undefined;
+  const otlp = options.otlp?.enabled === true ? options.otlp : undefined;
+  if (prometheus) {
     const exporter = new PrometheusExporter({ preventServerStart: true });
     readers.push(exporter);
-    promServer = await listenPrometheus(exporter, options.prometheus.host, options.prometheus.port);
+    promServer = await listenPrometheus(exporter, prometheus.host, prometheus.port);
   }
   const spanProcessors: SpanProcessor[] = [...(deps.spanProcessors ?? [])];
-  if (options.otlp) {
-    const o = options.otlp;
+  // The collector's base URL; /v1/metrics and /v1/traces are appended.
+  const endpoint = otlp?.endpoint.replace(/\/+$/, '');
+  if (otlp) {
+    const o = otlp;
     if (o.metrics) {
       const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
       readers.push(
         new PeriodicExportingMetricReader({
-          exporter: new OTLPMetricExporter({ url: `${o.endpoint}/v1/metrics`, headers: { ...o.headers } }),
-          exportIntervalMillis: o.intervalMs,
+          exporter: new OTLPMetricExporter({ url: `${endpoint}/v1/metrics`, headers: { ...o.headers } }),
+          exportIntervalMillis: o.interval * 1000,
         }),
       );
     }
     if (o.traces) {
       const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
-      spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${o.endpoint}/v1/traces`, headers: { ...o.headers } })));
+      spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint}/v1/traces`, headers: { ...o.headers } })));
     }
   }
   const meterProvider = new MeterProvider({ resource, readers });
@@ -116,7 +121,7 @@ export async function startTelemetry(deps: TelemetryDeps): Promise<Telemetry> {
     const a = promServer.address() as AddressInfo;
     log.info({ prometheus: `${a.address}:${a.port}` }, `Prometheus metrics on http://${a.address}:${a.port}/metrics`);
   }
-  if (options.otlp) log.info({ otlp: options.otlp.endpoint, traces: options.otlp.traces, metrics: options.otlp.metrics }, `OTLP export to ${options.otlp.endpoint}`);
+  if (otlp) log.info({ otlp: endpoint, traces: otlp.traces, metrics: otlp.metrics }, `OTLP export to ${endpoint}`);
 
   return {
     metrics: serverMetrics,

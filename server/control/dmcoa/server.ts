@@ -16,7 +16,10 @@ import { isIPv6 } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { isDecodeError } from '../../errors.js';
-import type { DynAuthClient, DynAuthOptions } from '../options.js';
+import type { DynamicAuthorizationConfig } from '../../../config/schema-operations.js';
+
+type DynAuthOptions = DynamicAuthorizationConfig;
+type DynAuthClient = DynAuthOptions['clients'][number];
 import { Attr, DynAuthCode, MAX_PACKET_LENGTH, decodeDynAuthRequest, encodeDynAuthReply, peekHeader } from './codec.js';
 import { handleDynAuthRequest, type DynAuthHost } from './handler.js';
 

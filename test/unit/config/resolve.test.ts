@@ -11,8 +11,10 @@ import { repoRoot } from '../../helpers/paths.js';
 
 const fixture = (name: string) => path.join(repoRoot, 'test/fixtures/poptop', name);
 
-test('no file: the embedded default', () => {
-  assert.deepEqual(resolveConfig({}), { config: defaultConfig(), issues: [] });
+test('no file: the embedded default (a missing /etc/ppp/chap-secrets is a warning, as the plugin starts without it)', () => {
+  const r = resolveConfig({});
+  assert.deepEqual(r.config, defaultConfig());
+  assert.deepEqual(r.issues.filter((i) => i.severity === 'error'), []);
 });
 
 test('embedded default matches the documented product defaults', () => {
@@ -36,12 +38,15 @@ test('YAML, PoPToP, both (refused), --chap-secrets override', () => {
     writeFileSync(yaml, 'auth:\n  chain:\n    - plugin: radius\n      servers: [{host: 127.0.0.1, secret: testing123}]\n');
     const y = resolveConfig({ config: yaml });
     assert.equal(y.config.auth.chain[0]?.plugin, 'radius');
-    const withSecrets = resolveConfig({ config: yaml, chapSecrets: '/tmp/cs' });
+    const cs = path.join(dir, 'cs');
+    writeFileSync(cs, 'alice * secret *\n');
+    assert.throws(() => resolveConfig({ config: yaml, chapSecrets: path.join(dir, 'missing') }), /cannot read the chap-secrets file \(ENOENT\)/);
+    const withSecrets = resolveConfig({ config: yaml, chapSecrets: cs });
     assert.deepEqual(withSecrets.config.auth.chain.map((e) => e.plugin), ['chap-secrets', 'radius']);
     assert.equal(withSecrets.issues.length, 1);
-    const p = resolveConfig({ pptpdConf: path.join(fixture('interop'), 'etc/pptpd.conf'), root: fixture('interop'), chapSecrets: '/x/y' });
+    const p = resolveConfig({ pptpdConf: path.join(fixture('interop'), 'etc/pptpd.conf'), root: fixture('interop'), chapSecrets: cs });
     assert.deepEqual(p.config.pool.remote, ['10.232.0.101-110']);
-    assert.equal(p.config.auth.chain[0]?.plugin === 'chap-secrets' && p.config.auth.chain[0].file, '/x/y');
+    assert.equal(p.config.auth.chain[0]?.plugin === 'chap-secrets' && p.config.auth.chain[0].file, cs);
     assert.throws(() => resolveConfig({ config: yaml, pptpdConf: '/etc/pptpd.conf' }), PptpdError);
     writeFileSync(yaml, 'listen:\n  port: -1\n');
     assert.throws(() => resolveConfig({ config: yaml }), (e: unknown) => e instanceof PptpdError && e.code === ErrorCode.CONFIG_INVALID && e.message.includes(':2:'));
@@ -58,7 +63,8 @@ test('withChapSecrets replaces every chap-secrets entry in place', () => {
   const c = defaultConfig();
   const r = withChapSecrets(c, '/new');
   assert.equal(r.issue, undefined);
-  assert.deepEqual(r.config.auth.chain, [{ ...c.auth.chain[0], file: '/new' }]);
+  // A file named on the command line must exist: the embedded entry's missingFile: empty does not carry over.
+  assert.deepEqual(r.config.auth.chain, [{ ...c.auth.chain[0], file: '/new', missingFile: 'error' }]);
   assert.equal(c.auth.chain[0]?.['file'], '/etc/ppp/chap-secrets', 'input untouched');
 });
 

@@ -8,7 +8,7 @@
 // Active Directory how-to still names what a DC needs.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseConfigText } from '../../../config/load.js';
@@ -46,6 +46,12 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'ptd-docs-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 const secrets = path.join(work, 'chap-secrets');
 writeFileSync(secrets, 'alice * secret *\n', { mode: 0o600 });
+// check-config reads the CA files the examples name: stand-ins under --root.
+const root = path.join(work, 'root');
+for (const ca of new Set(blocks.flatMap((b) => [...b.yaml.matchAll(/caFile: (\S+)/g)].map((m) => m[1]!)))) {
+  mkdirSync(path.dirname(path.join(root, ca)), { recursive: true });
+  writeFileSync(path.join(root, ca), '-----BEGIN CERTIFICATE-----\nstand-in\n-----END CERTIFICATE-----\n');
+}
 
 test('docs/auth.md has its YAML examples (chain, NPS, ntlm_auth, LDAP+RADIUS, ISP, chap-secrets)', () => {
   assert.ok(blocks.length >= 7, `only ${blocks.length} yaml blocks`);
@@ -66,7 +72,7 @@ for (const b of blocks) {
     assert.ok(r.config.auth.chain.length >= 1);
     const file = path.join(work, `block-${b.line}.yaml`);
     writeFileSync(file, b.yaml);
-    const cli = runCheckConfig({ config: file, chapSecrets: secrets });
+    const cli = runCheckConfig({ config: file, chapSecrets: secrets, root });
     assert.equal(cli.exitCode, 0, cli.output.join('\n'));
   });
 }

@@ -8,11 +8,14 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { controlRequest } from '../../../../server/control/client.js';
 import { startOperations } from '../../../../server/control/index.js';
-import { readOperationsOptions } from '../../../../server/control/options.js';
+import { ConfigSchema } from '../../../../config/schema.js';
 import { silentLogger } from '../../../../server/log.js';
 import { scrape, value } from '../telemetry/prometheus.js';
 import { FakeHost, view } from './fake-host.js';
 import { hasRadclient, radclient } from './dmcoa/radclient.js';
+
+/** A configuration as serve gets it: parsed and defaulted by the schema. */
+const parse = (raw: unknown) => ConfigSchema.parse(raw);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ptd-ops-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,11 +26,11 @@ test('all three parts run from one configuration and are counted in the metrics'
   const ops = await startOperations({
     server: host,
     log: silentLogger(),
-    config: {
+    config: parse({
       control: { enabled: true, socket },
       telemetry: { prometheus: { host: '127.0.0.1', port: 0 } },
       dynamicAuthorization: { address: '127.0.0.1', port: 0, clients: [{ address: '127.0.0.1', secret: 'dm-secret' }], requireMessageAuthenticator: false },
-    },
+    }),
   });
   try {
     const url = `http://127.0.0.1:${ops.telemetry.prometheusAddress!.port}/metrics`;
@@ -56,11 +59,11 @@ test('a part that cannot start undoes the others (DM/CoA port taken)', async () 
       startOperations({
         server: new FakeHost(),
         log: silentLogger(),
-        config: {},
-        options: {
-          ...readOperationsOptions({ control: { socket }, telemetry: { prometheus: { port: 0 } } }),
-          dynamicAuthorization: { address: '127.0.0.1', port: taken.address().port, clients: [{ address: '127.0.0.1', secret: 'x' }], requireMessageAuthenticator: true, nasIdentifier: undefined },
-        },
+        config: parse({
+          control: { socket },
+          telemetry: { prometheus: { port: 0 } },
+          dynamicAuthorization: { address: '127.0.0.1', port: taken.address().port, clients: [{ address: '127.0.0.1', secret: 'x' }] },
+        }),
       }),
       /EADDRINUSE/,
     );
@@ -72,7 +75,7 @@ test('a part that cannot start undoes the others (DM/CoA port taken)', async () 
 
 test('control.enabled: false → no socket', async () => {
   const socket = path.join(dir, 'c', 'control.sock');
-  const ops = await startOperations({ server: new FakeHost(), log: silentLogger(), config: { control: { enabled: false, socket } } });
+  const ops = await startOperations({ server: new FakeHost(), log: silentLogger(), config: parse({ control: { enabled: false, socket } }) });
   assert.equal(ops.control, undefined);
   assert.equal(ops.dynAuth, undefined);
   assert.equal(existsSync(socket), false);

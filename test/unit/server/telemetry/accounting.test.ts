@@ -35,7 +35,7 @@ test('queue depth and oldest record age per target while the sink is down, zero 
   radius.down = true;
   const d = open(radius, journal);
   telemetry = await startTelemetry({
-    options: { serviceName: 'pptpd-test', prometheus: { host: '127.0.0.1', port: 0 }, otlp: undefined },
+    options: { serviceName: 'pptpd-test', prometheus: { enabled: true, host: '127.0.0.1', port: 0 }, otlp: undefined },
     host: Object.assign(new FakeHost(), { accounting: { dispatcher: d } }),
     log: silentLogger(),
   });
@@ -77,7 +77,7 @@ test('queue depth and oldest record age per target while the sink is down, zero 
 
 test('without an accounting service the queue gauges are absent, not zero', async () => {
   telemetry = await startTelemetry({
-    options: { serviceName: 'pptpd-test', prometheus: { host: '127.0.0.1', port: 0 }, otlp: undefined },
+    options: { serviceName: 'pptpd-test', prometheus: { enabled: true, host: '127.0.0.1', port: 0 }, otlp: undefined },
     host: new FakeHost(),
     log: silentLogger(),
   });

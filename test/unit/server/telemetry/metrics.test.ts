@@ -16,7 +16,7 @@ afterEach(async () => {
 
 async function start(host: FakeHost): Promise<string> {
   telemetry = await startTelemetry({
-    options: { serviceName: 'pptpd-test', prometheus: { host: '127.0.0.1', port: 0 }, otlp: undefined },
+    options: { serviceName: 'pptpd-test', prometheus: { enabled: true, host: '127.0.0.1', port: 0 }, otlp: undefined },
     host,
     log: silentLogger(),
   });
@@ -120,7 +120,7 @@ test('a taken port is a clear start-up error', async () => {
   const url = await start(new FakeHost());
   const port = Number(new URL(url).port);
   await assert.rejects(
-    startTelemetry({ options: { serviceName: 'x', prometheus: { host: '127.0.0.1', port }, otlp: undefined }, host: new FakeHost(), log: silentLogger() }),
+    startTelemetry({ options: { serviceName: 'x', prometheus: { enabled: true, host: '127.0.0.1', port }, otlp: undefined }, host: new FakeHost(), log: silentLogger() }),
     /telemetry\.prometheus: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/,
   );
 });

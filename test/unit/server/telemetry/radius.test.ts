@@ -25,7 +25,7 @@ afterEach(async () => {
 
 async function start(host = new FakeHost()): Promise<() => Promise<Sample[]>> {
   telemetry = await startTelemetry({
-    options: { serviceName: 'pptpd-test', prometheus: { host: '127.0.0.1', port: 0 }, otlp: undefined },
+    options: { serviceName: 'pptpd-test', prometheus: { enabled: true, host: '127.0.0.1', port: 0 }, otlp: undefined },
     host,
     log: silentLogger(),
   });

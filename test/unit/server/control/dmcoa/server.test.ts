@@ -5,7 +5,7 @@ import dgram from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import { Attr, DynAuthCode, encodeDynAuthRequest } from '../../../../../server/control/dmcoa/codec.js';
 import { DynAuthServer, type DynAuthOutcome } from '../../../../../server/control/dmcoa/server.js';
-import type { DynAuthOptions } from '../../../../../server/control/options.js';
+import type { DynamicAuthorizationConfig as DynAuthOptions } from '../../../../../config/schema-operations.js';
 import { silentLogger } from '../../../../../server/log.js';
 import { FakeHost, view } from '../fake-host.js';
 import { hasRadclient, radclient as runRadclient, type RadclientResult } from './radclient.js';
@@ -24,7 +24,7 @@ function sessions(): FakeHost {
 }
 
 function options(clients: DynAuthOptions['clients'], requireMa = true): DynAuthOptions {
-  return { address: '127.0.0.1', port: 0, clients, requireMessageAuthenticator: requireMa, nasIdentifier: undefined };
+  return { enabled: true, address: '127.0.0.1', port: 0, clients, requireMessageAuthenticator: requireMa, nasIdentifier: undefined };
 }
 
 describe('DM/CoA server with radclient', { skip: hasRadclient ? false : 'radclient (freeradius-utils) is not installed' }, () => {
