@@ -72,6 +72,20 @@ test('each Windows CCP request leads to MPPE-128 stateless', () => {
   }
 });
 
+test('allowing 40, 56 and 128, Windows (which Naks a request with several strengths) still gets 128 both ways', () => {
+  const t = make(ANY);
+  assert.equal(mppeOf(t.sent[0]!), '18:010000e0');
+  // Windows Naks our request with the strongest it names (windows-peer.ts, windows-lcp.md §4).
+  t.ccp.input(encodeCp(3, t.sent[0]!.identifier, Buffer.from('120601000040', 'hex')), 0);
+  const again = t.sent.at(-1)!;
+  assert.equal(mppeOf(again), '18:01000040');
+  t.ccp.input(req(5, '010000e0'), 0);
+  assert.equal(mppeOf(t.sent.at(-1)!), '18:01000040', 'its +H +M +S +L request is Nak-ed to 128');
+  t.ccp.input(req(6, '01000040'), 0);
+  t.ccp.input(encodeCp(2, again.identifier, again.data), 0);
+  assert.deepEqual(t.ups[0], { send: { bits: 128, stateless: true }, recv: { bits: 128, stateless: true } });
+});
+
 test('the MPPC bit is always refused; 40-bit only when that is all we allow', () => {
   const t = make({ required: true, bits: [40], stateful: 'deny' });
   t.ccp.input(req(1, '01000061'), 0);
