@@ -164,7 +164,7 @@ describe('MPPE strength matrix: the real Linux client against pptpd-ts and again
         problems.push(`${cellKey(c)}: live PoPToP ${show(popOut)} but the recorded outcome is ${show(recorded)}`);
       }
     }
-    t.diagnostic(`\n${rows.join('\n')}`);
+    for (const row of rows) t.diagnostic(row);
     t.diagnostic(`${results.size} calls; seconds from the start: ${JSON.stringify(timing)}`);
     assert.deepEqual(problems, [], problems.join('\n'));
   });
