@@ -5,8 +5,19 @@
 //
 // RFC 1962 §2: a Configure-Request names what its sender will RECEIVE. So the peer's
 // request (which we Ack) fixes our send direction and our request (which the peer Acks)
-// fixes our receive direction. We keep the two separately; RFC 3078 §2.1 has the
-// responder Nak "a single encryption option", the strongest both allow (128 > 56 > 40).
+// fixes our receive direction. We keep the two separately.
+//
+// Strength (RFC 3078 §2.1: the responder Naks with "a single encryption option"), the
+// rule PoPToP's pppd follows, so every strength a pppd peer can accept comes up:
+//   - our request offers EVERY strength we allow; the peer Naks the one it takes and we
+//     ask again with that one (a pppd client refused to accept a request naming only a
+//     strength it does not allow: it Rejects it and hangs up, where PoPToP's request
+//     naming both let it pick 40-bit);
+//   - the peer's request is Acked when it names exactly one strength we allow; otherwise
+//     Nak'ed with the single strongest we allow among those it named (128 > 56 > 40),
+//     keeping the strength of our own request when that one is settled, so both
+//     directions match; a request naming none we allow is Nak'ed with ours;
+//   - once the peer has named a strength we take, our own request follows it.
 //
 // Stateless vs stateful (policy.stateful):
 //   'deny'   only stateless: the peer's stateful request is Nak'ed with H; a Nak asking
@@ -47,12 +58,21 @@ export interface MppeDirection {
   readonly stateless: boolean;
 }
 
+/** What our Configure-Request asks for: one or more strengths (strongest first) and a mode. */
+export interface MppeOffer {
+  readonly bits: readonly MppeStrength[];
+  readonly stateless: boolean;
+}
+
 const STRENGTH_BIT: Readonly<Record<MppeStrength, number>> = { 128: MppeBit.S, 56: MppeBit.M, 40: MppeBit.L };
 const STRONGEST_FIRST: readonly MppeStrength[] = [128, 56, 40];
 
-export function encodeMppe(d: MppeDirection): Buffer {
+export function encodeMppe(d: MppeDirection | MppeOffer): Buffer {
+  const strengths: readonly MppeStrength[] = typeof d.bits === 'number' ? [d.bits] : d.bits;
+  let v = d.stateless ? MppeBit.H : 0;
+  for (const s of strengths) v |= STRENGTH_BIT[s];
   const b = Buffer.allocUnsafe(4);
-  b.writeUInt32BE(((d.stateless ? MppeBit.H : 0) | STRENGTH_BIT[d.bits]) >>> 0);
+  b.writeUInt32BE(v >>> 0);
   return b;
 }
 
@@ -70,14 +90,19 @@ export function decodeSingle(v: number): MppeDirection | null {
   return { bits: first, stateless: (v & MppeBit.H) !== 0 };
 }
 
+/** The strengths we allow among `among`, strongest first. */
+export function allowedAmong(policy: MppeCcpPolicy, among: readonly MppeStrength[] = STRONGEST_FIRST): MppeStrength[] {
+  return STRONGEST_FIRST.filter((s) => among.includes(s) && policy.bits.includes(s));
+}
+
 export function strongestAllowed(policy: MppeCcpPolicy, among: readonly MppeStrength[] = STRONGEST_FIRST): MppeStrength | null {
-  return STRONGEST_FIRST.find((s) => among.includes(s) && policy.bits.includes(s)) ?? null;
+  return allowedAmong(policy, among)[0] ?? null;
 }
 
 /** Negotiated state of the option, per direction. */
 export class MppeOptionState {
   /** What our next Configure-Request asks; null = we stopped asking. */
-  target: MppeDirection | null = null;
+  target: MppeOffer | null = null;
   /** Peer→us, once the peer Acked our request. */
   recv: MppeDirection | null = null;
   /** Us→peer, from the peer request we Acked. */
@@ -100,8 +125,8 @@ class MppeOptionHandler implements OptionHandler {
   ) {}
   resetLocal(): void {
     const st = this.st;
-    const best = strongestAllowed(this.policy);
-    st.target = best === null ? null : { bits: best, stateless: this.policy.stateful !== 'prefer' };
+    const all = allowedAmong(this.policy);
+    st.target = all.length === 0 ? null : { bits: all, stateless: this.policy.stateful !== 'prefer' };
     st.recv = null;
     st.naggedStateful = false;
     st.refused = null;
@@ -116,10 +141,10 @@ class MppeOptionHandler implements OptionHandler {
     const { policy, st } = this;
     const v = u32(data);
     if (v === null || policy.bits.length === 0) return REJECT;
-    const offered = strengthsOf(v).filter((s) => policy.bits.includes(s));
-    // Keep both directions at one strength when the peer offers ours (symmetry, as pppd).
-    const mine = st.target?.bits;
-    const bits = mine !== undefined && offered.includes(mine) ? mine : (strongestAllowed(policy, offered) ?? mine ?? strongestAllowed(policy));
+    const offered = allowedAmong(policy, strengthsOf(v));
+    // Our own request's strength once settled: keep both directions at it (symmetry).
+    const mine = st.target?.bits.length === 1 ? st.target.bits[0] : undefined;
+    const bits = mine !== undefined && offered.includes(mine) ? mine : (offered[0] ?? mine ?? strongestAllowed(policy));
     if (bits === null || bits === undefined) return REJECT;
     const peerStateless = (v & MppeBit.H) !== 0;
     let stateless: boolean;
@@ -129,18 +154,21 @@ class MppeOptionHandler implements OptionHandler {
       stateless = false;
     } else stateless = peerStateless;
     const want: MppeDirection = { bits, stateless };
-    // Our own request follows the strength we settle on, until the peer has Acked it.
-    if (st.target && st.recv === null && offered.length > 0) st.target = { ...st.target, bits };
+    // Our own request follows the strength the peer named, until the peer has Acked ours.
+    if (st.target && st.recv === null && offered.includes(bits) && st.target.bits.includes(bits)) st.target = { ...st.target, bits: [bits] };
     const wantBuf = encodeMppe(want);
     if (wantBuf.equals(data)) {
       st.send = want;
       return ACK;
     }
-    return nak(wantBuf); // drops C (MPPC), D and unknown bits, keeps a single strength
+    return nak(wantBuf); // one strength, H as our policy says; drops C (MPPC), D and unknown bits
   }
   acked(data: Buffer): void {
     const v = u32(data);
-    this.st.recv = v === null ? null : decodeSingle(v);
+    // An Ack of a request naming several strengths: the strongest, as the Linux kernel's
+    // MPPE does with such options (pppd and Windows Nak such a request instead).
+    const bits = v === null ? undefined : strengthsOf(v)[0];
+    this.st.recv = v === null || bits === undefined ? null : { bits, stateless: (v & MppeBit.H) !== 0 };
   }
   naked(data: Buffer): void {
     const { policy, st } = this;
@@ -155,7 +183,7 @@ class MppeOptionHandler implements OptionHandler {
       st.target = null;
       st.refused = 'peer wants stateful MPPE but stateful mode is denied';
     } else {
-      st.target = { bits, stateless };
+      st.target = { bits: [bits], stateless };
     }
   }
   rejected(): void {

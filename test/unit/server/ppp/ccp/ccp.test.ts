@@ -33,10 +33,23 @@ const req = (id: number, hex: string): Buffer => encodeCp(1, id, Buffer.from(`12
 const REQUIRE_128: MppeCcpPolicy = { required: true, bits: [128], stateful: 'deny' };
 const ANY: MppeCcpPolicy = { required: true, bits: [40, 56, 128], stateful: 'deny' };
 
-test('our request names one strength + H (Windows Naks a request with several)', () => {
-  assert.equal(mppeOf(make(ANY).sent[0]!), '18:01000040');
+test('our request offers every strength we allow + H; the peer\'s Nak picks one, and we ask for that one', () => {
+  assert.equal(mppeOf(make(ANY).sent[0]!), '18:010000e0');
+  assert.equal(mppeOf(make({ required: true, bits: [40, 128], stateful: 'deny' }).sent[0]!), '18:01000060');
   assert.equal(mppeOf(make({ required: true, bits: [40], stateful: 'deny' }).sent[0]!), '18:01000020');
   assert.equal(mppeOf(make({ required: true, bits: [128], stateful: 'prefer' }).sent[0]!), '18:00000040');
+  // Windows Naks a request naming several strengths with one (windows-lcp.md §4), pppd too.
+  const t = make(ANY);
+  t.ccp.input(encodeCp(3, t.sent[0]!.identifier, Buffer.from('120601000020', 'hex')), 0);
+  assert.equal(mppeOf(t.sent.at(-1)!), '18:01000020');
+  t.ccp.input(encodeCp(2, t.sent.at(-1)!.identifier, t.sent.at(-1)!.data), 0);
+  assert.deepEqual(t.ccp.mppe.recv, { bits: 40, stateless: true });
+});
+
+test('an Ack of our request naming several strengths means the strongest (as the Linux kernel takes it)', () => {
+  const t = make({ required: true, bits: [40, 128], stateful: 'deny' });
+  t.ccp.input(encodeCp(2, t.sent[0]!.identifier, t.sent[0]!.data), 0);
+  assert.deepEqual(t.ccp.mppe.recv, { bits: 128, stateless: true });
 });
 
 test('each Windows CCP request leads to MPPE-128 stateless', () => {
@@ -59,6 +72,20 @@ test('each Windows CCP request leads to MPPE-128 stateless', () => {
   }
 });
 
+test('allowing 40, 56 and 128, Windows (which Naks a request with several strengths) still gets 128 both ways', () => {
+  const t = make(ANY);
+  assert.equal(mppeOf(t.sent[0]!), '18:010000e0');
+  // Windows Naks our request with the strongest it names (windows-peer.ts, windows-lcp.md §4).
+  t.ccp.input(encodeCp(3, t.sent[0]!.identifier, Buffer.from('120601000040', 'hex')), 0);
+  const again = t.sent.at(-1)!;
+  assert.equal(mppeOf(again), '18:01000040');
+  t.ccp.input(req(5, '010000e0'), 0);
+  assert.equal(mppeOf(t.sent.at(-1)!), '18:01000040', 'its +H +M +S +L request is Nak-ed to 128');
+  t.ccp.input(req(6, '01000040'), 0);
+  t.ccp.input(encodeCp(2, again.identifier, again.data), 0);
+  assert.deepEqual(t.ups[0], { send: { bits: 128, stateless: true }, recv: { bits: 128, stateless: true } });
+});
+
 test('the MPPC bit is always refused; 40-bit only when that is all we allow', () => {
   const t = make({ required: true, bits: [40], stateful: 'deny' });
   t.ccp.input(req(1, '01000061'), 0);
@@ -70,7 +97,7 @@ test('the MPPC bit is always refused; 40-bit only when that is all we allow', ()
 
 test('56-bit is chosen over 40 when 128 is not allowed', () => {
   const t = make({ required: true, bits: [40, 56], stateful: 'deny' });
-  assert.equal(mppeOf(t.sent[0]!), '18:01000080');
+  assert.equal(mppeOf(t.sent[0]!), '18:010000a0');
   t.ccp.input(req(1, '010000e0'), 0);
   assert.equal(mppeOf(t.sent.at(-1)!), '18:01000080');
 });
