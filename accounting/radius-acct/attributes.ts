@@ -2,7 +2,7 @@
 // AccountingEvent — sans-I/O: the caller passes `now`, which only Acct-Delay-Time uses, so a
 // retry rebuilt later carries a larger delay (RFC 2866 §5.2) while everything else, including
 // Event-Timestamp (RFC 2869 §5.3), stays the time the event happened.
-import type { RadiusAttribute } from '../../server/radius/attributes.js';
+import { fitString, type RadiusAttribute } from '../../server/radius/attributes.js';
 import { FramedProtocol, NasPortType, ServiceType } from '../../server/radius/constants.js';
 import type { AccountingEvent, SessionCounters, SessionInfo, TerminateCause } from '../record.js';
 
@@ -81,7 +81,9 @@ function nasAttributes(nasIp: string, nasId: string): RadiusAttribute[] {
 }
 
 function sessionAttributes(s: SessionInfo, opts: AcctAttributeOptions): RadiusAttribute[] {
-  const out: RadiusAttribute[] = [['User-Name', s.userName]];
+  // A name longer than an attribute holds (the wire allows ~1400 octets) is cut to fit:
+  // unsendable, the record would be retried for ever; the journal keeps the whole name.
+  const out: RadiusAttribute[] = [['User-Name', fitString(s.userName)]];
   out.push(...nasAttributes(opts.nasIpAddress ?? s.nasIpAddress, opts.nasIdentifier ?? s.nasIdentifier));
   out.push(['NAS-Port', u32(s.callId)]); // RFC 2865 §5.5: the PPTP call id identifies the "port"
   out.push(['NAS-Port-Type', NasPortType.VIRTUAL]); // RFC 2865 §5.41: 5 = Virtual (a tunnel)

@@ -17,13 +17,12 @@
 // it is 0 (servers echo it and do not hash it).
 
 import { isIPv4 } from 'node:net';
-import { msAttr, type RadiusAttribute } from '../../server/radius/attributes.js';
+import { fitString, MAX_STRING_OCTETS, msAttr, type RadiusAttribute } from '../../server/radius/attributes.js';
 import type { AttemptInfo, BuildAttributes } from '../../server/radius/client.js';
 import { FramedProtocol, MAX_USER_PASSWORD_LENGTH, NasPortType, ServiceType } from '../../server/radius/constants.js';
 import type { AuthRequest } from '../types.js';
 
-/** RFC 2865 §5: a string attribute holds at most 253 octets. */
-const MAX_STRING = 253;
+const MAX_STRING = MAX_STRING_OCTETS; // RFC 2865 §5
 
 export interface RequestSettings {
   readonly userName: string;
@@ -79,6 +78,4 @@ export function accessRequest(req: AuthRequest, s: RequestSettings): { build: Bu
 }
 
 /** Station ids and NAS-Identifier are informational: cut rather than fail. */
-function clip(s: string): string {
-  return Buffer.byteLength(s, 'utf8') <= MAX_STRING ? s : Buffer.from(s, 'utf8').subarray(0, MAX_STRING).toString('utf8');
-}
+const clip = (s: string): string => fitString(s);

@@ -26,6 +26,23 @@ export function msAttr(name: string, value: RadiusValue): RadiusAttribute {
   return ['Vendor-Specific', VENDOR_MICROSOFT, [[name, value]]];
 }
 
+/** RFC 2865 §5: a string attribute's value holds at most 253 octets. */
+export const MAX_STRING_OCTETS = 253;
+
+/**
+ * `s` cut to at most `max` UTF-8 octets at a character boundary (never a half character,
+ * which would decode to U+FFFD and grow again). For attributes where a shortened value is
+ * still the truth (a long User-Name in accounting: the journal keeps it whole); never for
+ * one a server decides on (an Access-Request's User-Name is refused instead).
+ */
+export function fitString(s: string, max: number = MAX_STRING_OCTETS): string {
+  if (Buffer.byteLength(s, 'utf8') <= max) return s;
+  const b = Buffer.from(s, 'utf8');
+  let end = max;
+  while (end > 0 && (b[end]! & 0xc0) === 0x80) end--; // back to the start of the character cut
+  return b.subarray(0, end).toString('utf8');
+}
+
 /** A received attribute; `vendor` is set for a sub-attribute of a Vendor-Specific attribute. */
 export interface ReceivedAttribute {
   readonly type: number;

@@ -108,3 +108,13 @@ test('config overrides of NAS-IP-Address / NAS-Identifier win; the codec decodes
   assert.equal(decoded.attributes['Acct-Terminate-Cause'], 'User-Request');
   assert.equal(decoded.attributes['NAS-Port-Type'], 'Virtual');
 });
+
+test('a user name longer than an attribute holds is cut to 253 octets, so the record can be sent', async () => {
+  const { accountingAttributes } = await import('../../../../accounting/radius-acct/attributes.js');
+  const ev = {
+    type: 'start', id: 's1:start', time: Date.UTC(2026, 0, 1),
+    session: { sessionId: 's1', userName: 'x'.repeat(300), peerName: 'x'.repeat(300), nasIdentifier: 'n', nasIpAddress: '192.0.2.1', callId: 1, framedIpAddress: '10.8.0.2', clientAddress: '192.0.2.9', serverAddress: '192.0.2.1', startTime: Date.UTC(2026, 0, 1) },
+  } as unknown as Parameters<typeof accountingAttributes>[0];
+  const name = accountingAttributes(ev, Date.UTC(2026, 0, 1)).find((a) => a[0] === 'User-Name')![1] as string;
+  assert.equal(name, 'x'.repeat(253));
+});

@@ -68,3 +68,15 @@ describe('readAttributes', () => {
     }
   });
 });
+
+it('fitString: at most 253 octets, cut at a character boundary, never grown by U+FFFD', async () => {
+  const { fitString } = await import('../../../../server/radius/attributes.js');
+  assert.equal(fitString('alice'), 'alice');
+  assert.equal(Buffer.byteLength(fitString('x'.repeat(255)), 'utf8'), 253);
+  // 126 two-octet characters = 252 octets, then one more: 254 octets, cut to 252 (not 253 + U+FFFD).
+  const s = 'é'.repeat(127);
+  const cut = fitString(s);
+  assert.equal(Buffer.byteLength(cut, 'utf8'), 252);
+  assert.equal(cut, 'é'.repeat(126));
+  assert.ok(!cut.includes('\ufffd'));
+});
