@@ -107,27 +107,34 @@ export const NOAUTH_REFUSED =
 /** Known options we cannot honour: [arguments, why]. */
 const UNSUPPORTED: Readonly<Record<string, [number, string]>> = {
   defaultroute: [0, 'a server never takes its clients as default route'],
-  'require-eap': [0, 'EAP is not supported (MS-CHAPv2 is)'],
   noccp: [0, 'disabling CCP entirely is not supported; use nomppe for no encryption'],
   bsdcomp: [1, 'compression (BSD-Compress) is not supported'],
   deflate: [1, 'compression (Deflate) is not supported'],
   predictor1: [0, 'compression (Predictor-1) is not supported'],
   'vj-max-slots': [1, 'Van Jacobson header compression is not supported'],
-  'pap-secrets': [1, 'PAP is checked against the chap-secrets plugin; a separate pap-secrets file is not read'],
   user: [1, 'client-side option (our own name towards a peer); ignored'],
   password: [1, 'client-side option; ignored (its value is not shown)'],
   remotename: [1, 'client-side option; ignored'],
   usehostname: [0, 'use `name` (ppp.name)'],
-  login: [0, 'system password database logins are not supported'],
-  papcrypt: [0, 'crypt()ed PAP secrets are not supported'],
   'allow-ip': [1, 'addresses for unauthenticated peers are not supported'],
   netmask: [1, 'the point-to-point link needs no netmask'],
   ipparam: [1, 'set by pptpd itself (see hooks.ipparam)'],
   unit: [1, 'interface naming is managed by pptpd-ts'],
   ifname: [1, 'interface naming is managed by pptpd-ts'],
-  file: [1, 'nested options files are not read: merge it into this file'],
   logfile: [1, 'pppd log file: pptpd-ts logs through logging.* (set logging.file)'],
   domain: [1, 'not needed: set `name` (ppp.name) in full'],
+};
+/**
+ * Known options that would make pppd keep someone out whom pptpd-ts, without them, would
+ * let in (or whose settings it would never see): refused, an error naming the line, never
+ * dropped. [arguments, why and what to do instead].
+ */
+const REFUSED: Readonly<Record<string, [number, string]>> = {
+  'require-eap': [0, 'EAP is not supported, and without it peers would get in by another method: remove it and require MS-CHAPv2 (require-mschap-v2)'],
+  login: [0, 'checking users against the system password database is not supported, and without it more users would get in: remove it and list the users in chap-secrets'],
+  papcrypt: [0, 'crypt()ed PAP secrets are not supported (a hash would be taken as the password): remove it and put clear-text secrets in chap-secrets'],
+  'pap-secrets': [1, 'a separate pap-secrets file is not read, so PAP would be checked against chap-secrets and other users could get in: merge its entries into chap-secrets and remove the option'],
+  file: [1, 'nested options files are not read, and the options in it (e.g. require-mppe-128) would be lost: merge that file into this one'],
 };
 
 const TABLE = new Map<string, [number, Handler]>([
@@ -255,7 +262,7 @@ export function parsePppdOptions(text: string, file: string, into: PppdOptions =
     const known = TABLE.get(option);
     const harmless = (HARMLESS as readonly string[]).includes(option);
     const harmlessWithArg = (HARMLESS_WITH_ARG as readonly string[]).includes(option);
-    const nargs = known !== undefined ? known[0] : harmlessWithArg ? 1 : (UNSUPPORTED[option]?.[0] ?? 0);
+    const nargs = known !== undefined ? known[0] : harmlessWithArg ? 1 : (UNSUPPORTED[option]?.[0] ?? REFUSED[option]?.[0] ?? 0);
     // Like pppd, an argument may sit on the next line: it is simply the next word.
     const arg = nargs === 1 ? words[i + 1] : undefined;
     if (nargs === 1 && arg === undefined) {
@@ -268,10 +275,14 @@ export function parsePppdOptions(text: string, file: string, into: PppdOptions =
       // Accepted: pptpd-ts behaves this way already, or it only matters to dial-up links.
     } else if (UNSUPPORTED[option] !== undefined) {
       ctx.warn(`${option}: ${(UNSUPPORTED[option] as [number, string])[1]}`);
+    } else if (REFUSED[option] !== undefined) {
+      ctx.error(`${option}: ${(REFUSED[option] as [number, string])[1]}`);
     } else if (/^[\d.]*:[\d.]*$/.test(option)) {
       ctx.warn(`"${option}" (local:remote addresses) is ignored: addresses come from pptpd.conf localip/remoteip`);
     } else {
-      ctx.warn(`unknown pppd option "${option}"; ignored with the rest of its line (pppd would refuse to start)`);
+      // pppd refuses to start on an option it does not know; so do we (it may have been meant
+      // to keep someone out): one error, and the rest of its line is skipped.
+      ctx.error(`unknown pppd option "${option}" (pppd would refuse to start): correct or remove it (docs/migration-from-poptop.md lists every option)`);
       i++;
       while (i < words.length && !(words[i] as Word).startsLine) i++;
       continue;
@@ -282,10 +293,12 @@ export function parsePppdOptions(text: string, file: string, into: PppdOptions =
 }
 
 /** Every option name this importer knows, by treatment (the documentation test uses it). */
-export function knownPppdOptions(): { translated: string[]; accepted: string[]; unsupported: string[] } {
+export function knownPppdOptions(): { translated: string[]; accepted: string[]; unsupported: string[]; refused: string[] } {
   return {
-    translated: [...TABLE.keys()],
+    // noauth is in the table to be refused with its own message.
+    translated: [...TABLE.keys()].filter((o) => o !== 'noauth'),
     accepted: [...HARMLESS, ...HARMLESS_WITH_ARG],
     unsupported: Object.keys(UNSUPPORTED),
+    refused: ['noauth', ...Object.keys(REFUSED)],
   };
 }

@@ -106,3 +106,8 @@ function checkSpec(value: string, keyword: string, error: (m: string) => void): 
   if (!r.ok) error(`${keyword}: ${r.error}`);
   return r.ok;
 }
+
+/** Every pptpd.conf keyword this importer knows: translated, or dropped with a warning (the docs test uses it). */
+export function knownPptpdConfKeywords(): { translated: string[]; dropped: string[] } {
+  return { translated: [...FLAGS, ...STRINGS, ...NUMBERS], dropped: Object.keys(DROPPED) };
+}

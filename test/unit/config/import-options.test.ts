@@ -54,11 +54,11 @@ test('files accumulate: /etc/ppp/options then the PoPToP file', () => {
   assert.equal(emptyPppdOptions().dns.length, 0);
 });
 
-test('unknown options warn with file:line and skip the rest of their line; bad values are errors', () => {
+test('unknown options are errors with file:line (pppd refuses them too) and skip the rest of their line; bad values are errors', () => {
   const text = 'frob 1 2\nms-dns 10.0.0.300\nmtu abc\nplugin radius.so\npassword hunter2hunter2\n10.0.0.1:10.0.0.2\nidle';
   const { options: o, issues } = parsePppdOptions(text, 'opts');
   assert.deepEqual(issues.map((i) => [i.line, i.severity]), [
-    [1, 'warning'], [2, 'error'], [3, 'error'], [5, 'warning'], [6, 'warning'], [7, 'error'],
+    [1, 'error'], [2, 'error'], [3, 'error'], [5, 'warning'], [6, 'warning'], [7, 'error'],
   ]);
   assert.match(issues[0]?.message ?? '', /unknown pppd option "frob"/);
   // `plugin` lines are noted in order for config/import-radius-plugin.ts, which judges them.
@@ -73,15 +73,27 @@ test('a third ms-dns is dropped with a warning (RFC 1877 has two)', () => {
   assert.equal(issues.length, 1);
 });
 
-test('docs/configuration.md names every pppd option the importer knows', async () => {
+test('docs/migration-from-poptop.md names every pptpd.conf keyword and pppd option, refused ones in the refused table', async () => {
   const { readFileSync } = await import('node:fs');
   const path = await import('node:path');
   const { repoRoot } = await import('../../helpers/paths.js');
   const { knownPppdOptions } = await import('../../../config/import-options.js');
-  const doc = readFileSync(path.join(repoRoot, 'docs/configuration.md'), 'utf8');
+  const { knownPptpdConfKeywords } = await import('../../../config/import-pptpd-conf.js');
+  const { PLUGIN_OPTIONS } = await import('../../../config/import-radius-plugin.js');
+  const doc = readFileSync(path.join(repoRoot, 'docs/migration-from-poptop.md'), 'utf8');
+  const table = doc.slice(doc.indexOf('## Every option, and what becomes of it'));
+  assert.ok(table.length > 1000, 'the table section exists');
   const k = knownPppdOptions();
-  const missing = [...k.translated, ...k.accepted, ...k.unsupported].filter((o) => !doc.includes(`\`${o}`));
-  assert.deepEqual(missing, []);
+  const c = knownPptpdConfKeywords();
+  const all = [...k.translated, ...k.accepted, ...k.unsupported, ...k.refused, ...c.translated, ...c.dropped, ...Object.keys(PLUGIN_OPTIONS)];
+  assert.deepEqual(all.filter((o) => !table.includes(`\`${o}`)), [], 'every option has its row');
+  const refused = table.slice(table.indexOf('### pppd options refused'), table.indexOf('### pppd plugins'));
+  assert.deepEqual(k.refused.filter((o) => !refused.includes(`| \`${o}`)), [], 'every refused option is in the refused table');
+  // And the parser agrees: each refused option is an error at its line.
+  for (const o of k.refused) {
+    const { issues } = parsePppdOptions(`${o}${['pap-secrets', 'file'].includes(o) ? ' /x' : ''}\n`, 'opts');
+    assert.equal(issues[0]?.severity, 'error', o);
+  }
 });
 
 test('noauth is an error at its line (pptpd-ts always authenticates), never a silent unauthenticated link', () => {
