@@ -68,6 +68,11 @@ export const DynamicAuthorizationSection = z
     address: ipAddress('0.0.0.0 or ::').default('0.0.0.0'),
     port: listenPort.default(3799),
     requireMessageAuthenticator: z.boolean().default(true),
+    // RFC 5176 §3.3: a request whose Event-Timestamp is further than this from our clock is
+    // dropped (a captured Disconnect or CoA replayed later); 0 turns the check off.
+    eventTimestampWindow: z.number().int().min(0).max(86_400).default(300),
+    /** Drop requests without Event-Timestamp (replay protection for every request). */
+    requireEventTimestamp: z.boolean().default(false),
     nasIdentifier: z.string().min(1).optional(),
     clients: z.array(DynAuthClient).min(1, { message: 'needs at least one client { address, secret }' }),
   })

@@ -128,6 +128,12 @@ export class DynAuthServer {
       this.#outcome({ kind, result: 'dropped', reason: 'bad-packet' });
       return;
     }
+    const stale = this.#staleness(req.attributes);
+    if (stale !== undefined) {
+      this.#log.warn({ source: `${src}:${rinfo.port}`, code: head?.code }, `DM/CoA: dropped a request from ${src}: ${stale} (dynamicAuthorization.eventTimestampWindow)`);
+      this.#outcome({ kind, result: 'dropped', reason: 'stale' });
+      return;
+    }
     // The reply must carry every Proxy-State (RFC 5176 §3): when they cannot fit in the
     // largest reply, the request is dropped before it acts, so nothing is done unanswered.
     const replyOverhead = REPLY_HEADROOM + req.attributes.reduce((n, a) => (a.type === Attr.ProxyState ? n + 2 + a.value.length : n), 0);
@@ -153,6 +159,20 @@ export class DynAuthServer {
     );
     this.#outcome({ kind, result: d.result, ...(d.errorCause !== undefined ? { reason: String(d.errorCause) } : {}) });
     this.#send(reply, rinfo);
+  }
+
+  // RFC 5176 §3.3: a request is only as fresh as its Event-Timestamp says. One further
+  // than the window from our clock (either way) is a replay or a broken clock: dropped,
+  // unanswered. Without the attribute it passes unless requireEventTimestamp is set.
+  #staleness(attributes: readonly { type: number; value: Uint8Array }[]): string | undefined {
+    const { eventTimestampWindow: window, requireEventTimestamp: required } = this.#deps.options;
+    const at = attributes.find((a) => a.type === Attr.EventTimestamp);
+    if (at === undefined) return required ? 'no Event-Timestamp, and requireEventTimestamp is set' : undefined;
+    if (at.value.length !== 4) return 'a malformed Event-Timestamp';
+    if (window === 0) return undefined;
+    const sent = Buffer.from(at.value).readUInt32BE(0);
+    const skew = Math.round(this.#now() / 1000) - sent;
+    return Math.abs(skew) > window ? `its Event-Timestamp is ${Math.abs(skew)} s ${skew > 0 ? 'old' : 'ahead'} (window ${window} s)` : undefined;
   }
 
   #remember(key: string, at: number, reply: Buffer): void {

@@ -33,6 +33,8 @@ test('a section given gets every default', () => {
     address: '0.0.0.0',
     port: 3799,
     requireMessageAuthenticator: true,
+    eventTimestampWindow: 300,
+    requireEventTimestamp: false,
     clients: [{ address: '192.0.2.5', secret: 's3cret' }],
   });
 });

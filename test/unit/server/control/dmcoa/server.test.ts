@@ -23,8 +23,8 @@ function sessions(): FakeHost {
   ]);
 }
 
-function options(clients: DynAuthOptions['clients'], requireMa = true): DynAuthOptions {
-  return { enabled: true, address: '127.0.0.1', port: 0, clients, requireMessageAuthenticator: requireMa, nasIdentifier: undefined };
+function options(clients: DynAuthOptions['clients'], requireMa = true, extra: Partial<DynAuthOptions> = {}): DynAuthOptions {
+  return { enabled: true, address: '127.0.0.1', port: 0, clients, requireMessageAuthenticator: requireMa, eventTimestampWindow: 300, requireEventTimestamp: false, nasIdentifier: undefined, ...extra };
 }
 
 describe('DM/CoA server with radclient', { skip: hasRadclient ? false : 'radclient (freeradius-utils) is not installed' }, () => {
@@ -163,5 +163,53 @@ test('a valid request whose Proxy-State cannot fit in a reply is dropped before 
   } finally {
     udp.close();
     await server.close();
+  }
+});
+
+test('Event-Timestamp (RFC 5176 §3.3): a request outside the window is dropped unanswered; a fresh one acts; required when configured', async () => {
+  const host = sessions();
+  const outcomes: DynAuthOutcome[] = [];
+  let clock = Date.UTC(2026, 11, 7, 12, 0, 0);
+  const server = await DynAuthServer.start({
+    options: options([{ address: '127.0.0.2', secret: SECRET }], true, { eventTimestampWindow: 300 }),
+    host, log: silentLogger(), onOutcome: (o) => outcomes.push(o), now: () => clock,
+  });
+  const udp = await udpFrom('127.0.0.2');
+  const ts = (secondsAgo: number) => {
+    const v = Buffer.alloc(4);
+    v.writeUInt32BE(Math.round(clock / 1000) - secondsAgo);
+    return { type: Attr.EventTimestamp, value: v };
+  };
+  const req = (id: number, extra: { type: number; value: Buffer }[]) =>
+    encodeDynAuthRequest({ code: DynAuthCode.DisconnectRequest, identifier: id, attributes: [{ type: Attr.UserName, value: Buffer.from('alice') }, ...extra], secret: SECRET, messageAuthenticator: true });
+  try {
+    const port = server.address.port;
+    // Captured an hour ago and replayed now: dropped, alice stays.
+    assert.equal(await udp.ask(port, req(1, [ts(3600)])), undefined);
+    assert.deepEqual(outcomes.at(-1), { kind: 'disconnect', result: 'dropped', reason: 'stale' });
+    // From a clock ten minutes ahead: dropped too.
+    assert.equal(await udp.ask(port, req(2, [ts(-600)])), undefined);
+    assert.equal(host.killed.length, 0);
+    // Fresh (10 s old): acted on.
+    assert.equal((await udp.ask(port, req(3, [ts(10)])))?.[0], DynAuthCode.DisconnectAck);
+    assert.equal(host.killed.length, 1);
+    clock += 1000;
+  } finally {
+    udp.close();
+    await server.close();
+  }
+  // requireEventTimestamp: a request without one is dropped.
+  const strict = await DynAuthServer.start({
+    options: options([{ address: '127.0.0.2', secret: SECRET }], true, { requireEventTimestamp: true }),
+    host: sessions(), log: silentLogger(), onOutcome: (o) => outcomes.push(o), now: () => clock,
+  });
+  const udp2 = await udpFrom('127.0.0.2');
+  try {
+    assert.equal(await udp2.ask(strict.address.port, req(4, [])), undefined);
+    assert.deepEqual(outcomes.at(-1), { kind: 'disconnect', result: 'dropped', reason: 'stale' });
+    assert.equal((await udp2.ask(strict.address.port, req(5, [ts(0)])))?.[0], DynAuthCode.DisconnectAck);
+  } finally {
+    udp2.close();
+    await strict.close();
   }
 });
