@@ -26,7 +26,7 @@ describe('admission limits', { skip, concurrency: 1 }, () => {
       await a.waitForLine(/^connected/, 10_000);
       const b = await call(ns, 100).wait(10_000);
       assert.equal(b.code, 1, 'second call refused');
-      await server.waitForLog(/refused: No more free connection slots: No more free addresses in pool "tiny"/, 5000);
+      await server.waitForLog(/refused: No more free connection slots: No more free addresses in pool "tiny"/);
       await a.wait(30_000);
       const c = call(ns, 100);
       await c.waitForLine(/^connected/, 10_000);
@@ -50,11 +50,11 @@ describe('admission limits', { skip, concurrency: 1 }, () => {
       // A third call is over limits.connections: refused in its OCRP (its control connection is the 3rd allowed one).
       const c = call(ns, 15_000);
       await c.waitForLine(/^rejected 4/, 10_000);
-      await server.waitForLog(/connection limit 2 reached \(limits\.connections\)/, 5000);
+      await server.waitForLog(/connection limit 2 reached \(limits\.connections\)/);
       // A 4th control connection from the same address is over limits.perSourceAddress: closed at once.
       const d = await call(ns, 100).wait(10_000);
       assert.ok(d.code === 4 || d.code === 2, `closed (4) or reset (2) by the server, got ${d.code}`);
-      await server.waitForLog(/refused control connection from 127\.0\.0\.1: 3 already open \(limits\.perSourceAddress\)/, 5000);
+      await server.waitForLog(/refused control connection from 127\.0\.0\.1: 3 already open \(limits\.perSourceAddress\)/);
       await Promise.all([a.wait(30_000), b.wait(30_000), c.wait(30_000)]);
       // Once they are closed, their slots count again: a new connection from the same address is served.
       // (The server may see the last FIN a moment after the clients exit, hence a few bounded attempts.)
