@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { dataplaneUnavailable } from '../../../server/dataplane/native.js';
 import { canUseNetns, Netns, nodeTs, vethPair, type NetnsChild } from '../../helpers/netns.js';
 import { startServer, type ServerProc } from '../../helpers/server-proc.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const skip = canUseNetns() ?? dataplaneUnavailable();
 const SERVER = '10.236.0.1';
@@ -21,16 +22,25 @@ let c: Netns | undefined; // a host on the server's LAN
 let lanDev = '';
 let server: ServerProc | undefined;
 
-/** The client, echoing UDP sent to its tunnel address while it holds the tunnel. */
-function client(user: string, holdMs: number, pingTarget?: string): NetnsChild {
+/**
+ * The client, echoing UDP sent to its tunnel address while it holds the tunnel: until
+ * hangUp() (its stdin closed), so a busy machine cannot end it before the test is done.
+ */
+function client(user: string, pingTarget?: string): NetnsChild {
   return b!.spawn(
-    nodeTs('test/integration/server/fixtures/udp-echo-client.ts', SERVER, user, 'secret', String(holdMs), ...(pingTarget ? [pingTarget] : [])),
+    nodeTs('test/integration/server/fixtures/udp-echo-client.ts', SERVER, user, 'secret', '300000', ...(pingTarget ? [pingTarget] : [])),
   );
+}
+
+async function hangUp(kid: NetnsChild): Promise<void> {
+  kid.child.stdin?.end();
+  const done = await kid.wait(30_000);
+  assert.equal(done.code, 0, kid.stdout + kid.stderr);
 }
 
 /** A UDP datagram from `ns` to `address` comes back (echoed by the client). */
 async function reaches(ns: Netns, address: string): Promise<void> {
-  const r = await ns.exec(nodeTs('test/integration/server/fixtures/udp-probe.ts', address), { timeoutMs: 15_000 });
+  const r = await ns.exec(nodeTs('test/integration/server/fixtures/udp-probe.ts', address), { timeoutMs: 60_000 });
   assert.equal(r.code, 0, `no UDP echo from ${address}: ${r.stdout}${r.stderr}`);
 }
 
@@ -39,18 +49,9 @@ function lines(kid: NetnsChild): { event: string; [k: string]: unknown }[] {
 }
 
 async function sh(ns: Netns, ...argv: string[]): Promise<string> {
-  const r = await ns.exec(argv, { timeoutMs: 10_000 });
+  const r = await ns.exec(argv, { timeoutMs: 30_000 });
   assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}`);
   return r.stdout;
-}
-
-/** Polls `probe` until it returns true (bounded). */
-async function until(probe: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('proxyarp and static addresses', { skip, concurrency: 1 }, () => {
@@ -75,22 +76,21 @@ describe('proxyarp and static addresses', { skip, concurrency: 1 }, () => {
   });
 
   test('proxyarp: a LAN host and the client reach each other; the proxy entry is removed at session end', async () => {
-    const kid = client('alice', 4000, LAN_HOST);
+    const kid = client('alice', LAN_HOST);
     try {
       const up = await server!.waitForLog(/session up: alice .* got 192\.168\.77\.\d+/);
       const addr = /got (192\.168\.77\.\d+)/.exec(up)![1]!;
       const proxied = async (): Promise<boolean> => (await sh(a!, 'ip', 'neigh', 'show', 'proxy')).includes(`${addr} dev ${lanDev}`);
-      await until(proxied, 5_000, `proxy entry for ${addr} on ${lanDev}`);
+      await waitFor(`proxy entry for ${addr} on ${lanDev}`, proxied);
       // The LAN host reaches the client's tunnel address: ARP for it is answered by the server.
       await reaches(c!, addr);
       const mac = (await sh(a!, 'cat', `/sys/class/net/${lanDev}/address`)).trim();
       assert.match(await sh(c!, 'ip', 'neigh', 'show', addr), new RegExp(`lladdr ${mac}`), "the LAN host learnt the server's MAC for the client");
-      const done = await kid.wait(20_000);
-      assert.equal(done.code, 0, kid.stdout + kid.stderr);
+      await hangUp(kid);
       const ping = lines(kid).find((l) => l.event === 'ping') as { received: number } | undefined;
       assert.ok((ping?.received ?? 0) >= 1, `the client reached the LAN host through the tunnel: ${kid.stdout}`);
       await server!.waitForLog(/session down: alice/);
-      await until(async () => !(await proxied()), 5_000, `proxy entry for ${addr} removed`);
+      await waitFor(`proxy entry for ${addr} removed`, async () => !(await proxied()));
     } finally {
       kid.kill('SIGKILL');
     }
@@ -98,17 +98,15 @@ describe('proxyarp and static addresses', { skip, concurrency: 1 }, () => {
 
   test('a chap-secrets address outside the pool: host route, reachable, released after', async () => {
     for (let round = 1; round <= 2; round++) {
-      const kid = client('stat', 3000);
+      const kid = client('stat');
       try {
         await server!.waitForLog(new RegExp(`session up: stat .* got 10\\.9\\.9\\.9`));
         const route = async (): Promise<string> => sh(a!, 'ip', 'route', 'show', '10.9.9.9');
-        await until(async () => (await route()).includes('dev pptp0'), 5_000, 'host route to 10.9.9.9');
+        await waitFor('host route to 10.9.9.9', async () => (await route()).includes('dev pptp0'));
         await reaches(a!, '10.9.9.9');
-        const done = await kid.wait(20_000);
-        assert.equal(done.code, 0, kid.stdout + kid.stderr);
-        const downs = (): number => server!.logs().filter((l) => /^session down: stat/.test(l.msg)).length;
-        await until(async () => downs() >= round, 10_000, 'session down');
-        await until(async () => (await route()).trim() === '', 5_000, 'host route removed');
+        await hangUp(kid);
+        await server!.waitForLines(/^session down: stat/, round);
+        await waitFor('host route removed', async () => (await route()).trim() === '');
       } finally {
         kid.kill('SIGKILL');
       }
