@@ -13,6 +13,9 @@ export const WAIT_MS = 30_000;
  */
 export const STARTUP_MS = 60_000;
 
+/** How long a one-shot child (a CLI command under tsx) may take to start and finish on a busy machine. */
+export const CHILD_RUN_MS = 120_000;
+
 export interface WaitOptions {
   /** Poll period; default 50 ms. */
   stepMs?: number;

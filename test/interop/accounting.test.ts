@@ -16,7 +16,7 @@ import { startServer } from '../helpers/server-proc.js';
 import { canRunFreeradius, startFreeradius, type Freeradius } from '../helpers/freeradius.js';
 import { one, readDetails, type DetailRecord } from '../integration/accounting/detail.js';
 import { repoRoot } from '../helpers/paths.js';
-import { waitFor, waitForMatch } from '../helpers/wait.js';
+import { CHILD_RUN_MS, waitFor, waitForMatch } from '../helpers/wait.js';
 
 const skip = canUseNetns() ?? canRunInterop() ?? canRunFreeradius();
 const work = mkdtempSync(path.join(os.tmpdir(), 'ptd-acct-'));
@@ -29,7 +29,7 @@ after(async () => {
 });
 
 function cli(...args: string[]): string {
-  return execFileSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
+  return execFileSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: CHILD_RUN_MS });
 }
 
 describe('a real session, accounted', { skip }, () => {
