@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { dataplaneUnavailable } from '../../../server/dataplane/native.js';
 import { canUseNetns, Netns, nodeTs, vethPair } from '../../helpers/netns.js';
 import { startServer, type ServerProc } from '../../helpers/server-proc.js';
+import { CHILD_RUN_MS } from '../../helpers/wait.js';
 
 const skip = canUseNetns() ?? dataplaneUnavailable();
 const SERVER = '10.233.0.1';
@@ -44,7 +45,7 @@ async function withServer<T>(config: Record<string, unknown>, body: (s: ServerPr
 async function client(...args: string[]): Promise<{ code: number | null; json: ClientJson; stderr: string }> {
   const r = await b!.exec(
     nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'alice', '--json', ...args),
-    { timeoutMs: 60_000 },
+    { timeoutMs: CHILD_RUN_MS },
   );
   const line = r.stdout.trim().split('\n').pop() ?? '';
   assert.ok(line.startsWith('{'), `no JSON from the client (code ${r.code}): ${r.stdout} ${r.stderr.slice(-1500)}`);
@@ -119,7 +120,7 @@ describe('pptpd-ts client against pptpd-ts serve, in namespaces', { skip, concur
     await withServer({}, async () => {
       const r = await b!.exec(
         nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'alice', '--ping', TUNNEL, '--count', '1'),
-        { timeoutMs: 60_000, input: 'secret\n' },
+        { timeoutMs: CHILD_RUN_MS, input: 'secret\n' },
       );
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /encryption\s+MPPE-128 stateless/);

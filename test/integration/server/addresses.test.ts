@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { dataplaneUnavailable } from '../../../server/dataplane/native.js';
 import { canUseNetns, Netns, nodeTs, vethPair, type NetnsChild } from '../../helpers/netns.js';
 import { startServer, type ServerProc } from '../../helpers/server-proc.js';
-import { waitFor } from '../../helpers/wait.js';
+import { CHILD_RUN_MS, waitFor } from '../../helpers/wait.js';
 
 const skip = canUseNetns() ?? dataplaneUnavailable();
 const SERVER = '10.236.0.1';
@@ -40,7 +40,7 @@ async function hangUp(kid: NetnsChild): Promise<void> {
 
 /** A UDP datagram from `ns` to `address` comes back (echoed by the client). */
 async function reaches(ns: Netns, address: string): Promise<void> {
-  const r = await ns.exec(nodeTs('test/integration/server/fixtures/udp-probe.ts', address), { timeoutMs: 60_000 });
+  const r = await ns.exec(nodeTs('test/integration/server/fixtures/udp-probe.ts', address), { timeoutMs: CHILD_RUN_MS });
   assert.equal(r.code, 0, `no UDP echo from ${address}: ${r.stdout}${r.stderr}`);
 }
 

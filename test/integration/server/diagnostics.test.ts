@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { dataplaneUnavailable } from '../../../server/dataplane/native.js';
 import { canUseNetns, Netns, nodeTs, vethPair } from '../../helpers/netns.js';
 import { startServer, type ServerProc } from '../../helpers/server-proc.js';
+import { CHILD_RUN_MS } from '../../helpers/wait.js';
 
 const skip = canUseNetns() ?? dataplaneUnavailable();
 const SERVER = '10.239.0.1';
@@ -16,7 +17,10 @@ let b: Netns | undefined;
 let server: ServerProc | undefined;
 
 async function client(...args: string[]): Promise<{ code: number | null; out: string }> {
-  const r = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--json', '--timeout', '15', ...args), { timeoutMs: 30_000 });
+  // The bound covers node + tsx starting, which on a busy machine took longer than the 30 s
+  // this once had: the client was killed before it connected, and no log line could follow.
+  const r = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--json', '--timeout', '60', ...args), { timeoutMs: CHILD_RUN_MS });
+  assert.equal(r.timedOut, false, 'the client ran to its end');
   return { code: r.code, out: r.stdout + r.stderr };
 }
 

@@ -42,15 +42,15 @@ describe('floods', { skip }, () => {
       chapSecrets: 'alice * secret *\nbob * bobpw *\n',
     });
     const flood = b!.spawn(
-      // 30 s: long enough to outlast the legitimate client's start (node + tsx) on a busy machine.
-      nodeTs('test/integration/server/fixtures/flood.ts', SERVER, HALF_OPEN_FROM, BAD_FROM, '30000', '2000', '200', '100000'),
+      // 60 s: long enough to outlast the legitimate client's start (node + tsx, over 30 s on a busy machine).
+      nodeTs('test/integration/server/fixtures/flood.ts', SERVER, HALF_OPEN_FROM, BAD_FROM, '60000', '2000', '200', '100000'),
     );
     try {
       await flood.waitForLine(/"event":"ready"/, 60_000);
       const t0 = Date.now();
       const legit = await c!.exec(
         nodeTs('server/cli/main.ts', 'client', '--server', SERVER_FOR_LEGIT, '--user', 'bob', '--password', 'bobpw', '--ping', '10.8.0.1', '--count', '2', '--json'),
-        { timeoutMs: 60_000 },
+        { timeoutMs: 60_000 }, // less than the flood lasts: the client must connect while it runs
       );
       const took = Date.now() - t0;
       assert.equal(legit.code, 0, legit.stdout + legit.stderr);
@@ -61,7 +61,7 @@ describe('floods', { skip }, () => {
       assert.ok(r.setupMs < 5_000, `setup ${r.setupMs} ms (whole run ${took} ms) during the flood`);
       assert.ok(!flood.exited, 'the flood was still running while the client connected');
 
-      const done = await flood.wait(90_000);
+      const done = await flood.wait(150_000);
       assert.equal(done.code, 0, flood.stdout + flood.stderr.slice(-2000));
       const s = JSON.parse(flood.stdout.trim().split('\n').pop()!) as Record<string, number>;
       t.diagnostic(`legitimate client: setup ${r.setupMs} ms during the flood; flood: ${JSON.stringify(s)}`);

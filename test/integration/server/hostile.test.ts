@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { canRunInterop, runPptpClient } from '../../helpers/interop.js';
 import { canUseNetns, Netns, nodeTs } from '../../helpers/netns.js';
 import { startServer } from '../../helpers/server-proc.js';
+import { CHILD_RUN_MS } from '../../helpers/wait.js';
 
 const skip = canUseNetns() ?? canRunInterop();
 let ns: Netns | undefined;
@@ -22,7 +23,7 @@ describe('hostile input', { skip }, () => {
     // fixed time a busy machine could outlast.
     const silent = ns.spawn(nodeTs('test/integration/server/fixtures/silent-call.ts', '120000'));
     try {
-      const h = await ns.exec(nodeTs('test/integration/server/fixtures/hostile.ts', '40'), { timeoutMs: 60_000 });
+      const h = await ns.exec(nodeTs('test/integration/server/fixtures/hostile.ts', '40'), { timeoutMs: CHILD_RUN_MS });
       assert.equal(h.code, 0, h.stderr);
       const summary = JSON.parse(h.stdout.trim().split('\n').pop()!) as { connections: number; closed: number; greSent: number };
       assert.equal(summary.closed, summary.connections, 'the server closed every bad or silent connection');

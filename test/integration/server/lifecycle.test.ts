@@ -9,7 +9,7 @@ import path from 'node:path';
 import { dataplaneUnavailable } from '../../../server/dataplane/native.js';
 import { canUseNetns, Netns, nodeTs, vethPair, type NetnsChild } from '../../helpers/netns.js';
 import { startServer, type ServerProc } from '../../helpers/server-proc.js';
-import { waitFor } from '../../helpers/wait.js';
+import { CHILD_RUN_MS, waitFor } from '../../helpers/wait.js';
 
 const skip = canUseNetns() ?? dataplaneUnavailable();
 const SERVER = '10.234.0.1';
@@ -30,7 +30,7 @@ async function waitUp(server: ServerProc, user: string, n: number): Promise<void
 }
 
 async function ctl(server: ServerProc, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return a!.exec(nodeTs('server/cli/main.ts', ...args, '--socket', path.join(server.dir, 'control.sock')), { timeoutMs: 60_000 });
+  return a!.exec(nodeTs('server/cli/main.ts', ...args, '--socket', path.join(server.dir, 'control.sock')), { timeoutMs: CHILD_RUN_MS });
 }
 
 describe('session lifecycle', { skip, concurrency: 1 }, () => {
@@ -90,17 +90,19 @@ describe('session lifecycle', { skip, concurrency: 1 }, () => {
     try {
       kids.push(holdClient('alice', 'secret', 300));
       await waitUp(server, 'alice', 1);
-      const second = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'alice', '--password', 'secret', '--json'), { timeoutMs: 60_000 });
+      const second = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'alice', '--password', 'secret', '--json'), { timeoutMs: CHILD_RUN_MS });
+      assert.equal(second.timedOut, false, 'the client ran to its end');
       assert.notEqual(second.code, 0, 'a second session of alice is refused');
       await server.waitForLog(/session refused: alice already has a session \(limits\.singleSession: deny\)/);
 
       // carol does not exist yet; add her and send SIGHUP.
-      const before = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'carol', '--password', 'c-pw', '--json'), { timeoutMs: 60_000 });
+      const before = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'carol', '--password', 'c-pw', '--json'), { timeoutMs: CHILD_RUN_MS });
+      assert.equal(before.timedOut, false, 'the client ran to its end');
       assert.notEqual(before.code, 0);
       writeFileSync(path.join(server.dir, 'chap-secrets'), 'alice * secret *\ncarol * c-pw *\n');
       server.child.kill('SIGHUP');
       await server.waitForLog(/configuration reloaded; sessions kept/);
-      const after = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'carol', '--password', 'c-pw', '--ping', '10.8.0.1', '--count', '2', '--json'), { timeoutMs: 60_000 });
+      const after = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'carol', '--password', 'c-pw', '--ping', '10.8.0.1', '--count', '2', '--json'), { timeoutMs: CHILD_RUN_MS });
       assert.equal(after.code, 0, after.stdout + after.stderr);
       assert.equal(server.find(/^session down: alice/), undefined, 'alice kept her session through the reload');
 

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { dataplaneUnavailable } from '../../../server/dataplane/native.js';
 import { canUseNetns, Netns, nodeTs, vethPair } from '../../helpers/netns.js';
 import { startServer, type ServerProc } from '../../helpers/server-proc.js';
+import { CHILD_RUN_MS } from '../../helpers/wait.js';
 
 const skip = canUseNetns() ?? dataplaneUnavailable();
 const SERVER = '10.235.0.1';
@@ -35,7 +36,7 @@ interface PeerEvent {
 
 async function runPeers(peers: { name: string; behaviour: string; user?: string }[], maxMs: number): Promise<PeerEvent[]> {
   const spec = { server: SERVER, local: POOL.local[0], maxMs, peers };
-  const r = await b!.exec(nodeTs('test/integration/server/fixtures/peers.ts', JSON.stringify(spec)), { timeoutMs: maxMs + 10_000 });
+  const r = await b!.exec(nodeTs('test/integration/server/fixtures/peers.ts', JSON.stringify(spec)), { timeoutMs: maxMs + CHILD_RUN_MS });
   const events = r.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
