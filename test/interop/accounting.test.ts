@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { canRunInterop, runPptpClient } from '../helpers/interop.js';
+import { canRunInterop, MIN_CLIENT_TIMEOUT_S, runPptpClient } from '../helpers/interop.js';
 import { canUseNetns, Netns } from '../helpers/netns.js';
 import { startServer } from '../helpers/server-proc.js';
 import { canRunFreeradius, startFreeradius, type Freeradius } from '../helpers/freeradius.js';
@@ -63,7 +63,7 @@ describe('a real session, accounted', { skip }, () => {
     let r;
     try {
       // While the tunnel is held: Session-Timeout from the RADIUS reply is in force on the live session.
-      const live = server.waitForLog(/session up: alice/, 60_000).then(() => {
+      const live = server.waitForLog(/session up: alice/, MIN_CLIENT_TIMEOUT_S * 1000).then(() => {
         const out = cli('sessions', '--json', '--socket', path.join(server.dir, 'control.sock'));
         return JSON.parse(out) as { sessionTimeLeft?: number }[];
       });

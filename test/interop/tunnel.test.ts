@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NetnsChild } from '../helpers/netns.js';
 import { nodeTs } from '../helpers/netns.js';
+import { STARTUP_MS } from '../helpers/wait.js';
 
 const skip = canUseNetns() ?? canRunInterop();
 const SERVER = '10.231.0.1';
@@ -188,7 +189,7 @@ describe('real Linux client (pptp-linux + pppd) against pptpd-ts', { skip, concu
         console: consoleFile,
         extra: async (ns) => {
           xfer = ns.spawn(nodeTs('test/interop/fixtures/xfer-server.ts', String(SIZE)));
-          await xfer.waitForLine(/listening/, 15_000);
+          await xfer.waitForLine(/listening/, STARTUP_MS);
         },
       });
       assertUp(r, 'MS-CHAP-v2', 'MPPE 128-bit stateless');

@@ -78,7 +78,8 @@ describe('proxyarp and static addresses', { skip, concurrency: 1 }, () => {
   test('proxyarp: a LAN host and the client reach each other; the proxy entry is removed at session end', async () => {
     const kid = client('alice', LAN_HOST);
     try {
-      const up = await server!.waitForLog(/session up: alice .* got 192\.168\.77\.\d+/);
+      // The client is a fresh node + tsx process: its session comes up within CHILD_RUN_MS.
+      const up = await server!.waitForLog(/session up: alice .* got 192\.168\.77\.\d+/, CHILD_RUN_MS);
       const addr = /got (192\.168\.77\.\d+)/.exec(up)![1]!;
       const proxied = async (): Promise<boolean> => (await sh(a!, 'ip', 'neigh', 'show', 'proxy')).includes(`${addr} dev ${lanDev}`);
       await waitFor(`proxy entry for ${addr} on ${lanDev}`, proxied);
@@ -100,7 +101,7 @@ describe('proxyarp and static addresses', { skip, concurrency: 1 }, () => {
     for (let round = 1; round <= 2; round++) {
       const kid = client('stat');
       try {
-        await server!.waitForLog(new RegExp(`session up: stat .* got 10\\.9\\.9\\.9`));
+        await server!.waitForLog(new RegExp(`session up: stat .* got 10\\.9\\.9\\.9`), CHILD_RUN_MS);
         const route = async (): Promise<string> => sh(a!, 'ip', 'route', 'show', '10.9.9.9');
         await waitFor('host route to 10.9.9.9', async () => (await route()).includes('dev pptp0'));
         await reaches(a!, '10.9.9.9');

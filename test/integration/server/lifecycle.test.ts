@@ -26,7 +26,8 @@ function holdClient(user: string, password: string, hold: number): NetnsChild {
 }
 
 async function waitUp(server: ServerProc, user: string, n: number): Promise<void> {
-  await server.waitForLines(new RegExp(`^session up: ${user} `), n);
+  // Each client is a fresh node + tsx process: its session comes up within CHILD_RUN_MS.
+  await server.waitForLines(new RegExp(`^session up: ${user} `), n, CHILD_RUN_MS);
 }
 
 async function ctl(server: ServerProc, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
