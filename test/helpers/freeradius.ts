@@ -25,6 +25,7 @@ import { createSocket } from 'node:dgram';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { STARTUP_MS } from './wait.js';
 
 const SOURCE_CONFIG = '/etc/freeradius/3.0';
 const BINARY = 'freeradius';
@@ -109,7 +110,7 @@ export async function startFreeradius(options: FreeradiusOptions): Promise<Freer
     const dir = mkdtempSync(path.join(tmpdir(), 'pptpd-freeradius-'));
     try {
       writeConfig(dir, { ...options, secret, authPort: authPort!, acctPort: acctPort! });
-      return await launch(dir, secret, authPort!, acctPort!, options.readyTimeoutMs ?? 10_000, options.netns);
+      return await launch(dir, secret, authPort!, acctPort!, options.readyTimeoutMs ?? STARTUP_MS, options.netns);
     } catch (err) {
       lastError = err;
       rmSync(dir, { recursive: true, force: true });

@@ -63,7 +63,11 @@ export interface PptpClientOptions {
   ping?: string;
   count?: number;
   hold?: number;
-  /** Overall bound in seconds, VM boot included (the script's --timeout, default 60). */
+  /**
+   * Overall bound in seconds, VM boot included (the script's --timeout). Raised to at least
+   * MIN_CLIENT_TIMEOUT_S: it is a bound, not a duration, and a TCG VM on a busy machine takes
+   * over a minute to boot and connect.
+   */
   timeout?: number;
   bridge?: string;
   noHostAddr?: boolean;
@@ -101,6 +105,11 @@ export interface PptpClientResult {
   stderr: string;
 }
 
+/** The least overall bound a client run gets (see PptpClientOptions.timeout). */
+export const MIN_CLIENT_TIMEOUT_S = 180;
+
+const clientTimeout = (o: PptpClientOptions): number => Math.max(o.timeout ?? 0, MIN_CLIENT_TIMEOUT_S);
+
 function clientArgs(o: PptpClientOptions, jsonFile: string): string[] {
   const a = ['--netns', o.netns, '--user', o.user, '--password', o.password, '--json', jsonFile];
   const opt = (flag: string, v: string | number | undefined): void => { if (v !== undefined) a.push(flag, String(v)); };
@@ -110,7 +119,7 @@ function clientArgs(o: PptpClientOptions, jsonFile: string): string[] {
   opt('--ping', o.ping);
   opt('--count', o.count);
   opt('--hold', o.hold);
-  opt('--timeout', o.timeout);
+  opt('--timeout', clientTimeout(o));
   opt('--bridge', o.bridge);
   opt('--tap', o.tap);
   opt('--console', o.console);
@@ -124,7 +133,7 @@ export async function runPptpClient(options: PptpClientOptions): Promise<PptpCli
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ptd-client-'));
   const jsonFile = path.join(dir, 'client.json');
   // The script bounds itself with --timeout; we add a margin for its cleanup.
-  const boundMs = ((options.timeout ?? 60) + 30) * 1000;
+  const boundMs = (clientTimeout(options) + 30) * 1000;
   try {
     const child = spawn('bash', [path.join(interopDir, 'pptp-client.sh'), ...clientArgs(options, jsonFile)], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -170,7 +179,7 @@ export interface PptpServerOptions {
   duration?: number;
   pppdOpts?: string;
   pptpdDebug?: boolean;
-  /** Seconds pptpd may take to listen (the script's --boot-timeout, default 60). */
+  /** Seconds pptpd may take to listen (the script's --boot-timeout; default here 180: a TCG VM on a busy machine took over 60). */
   bootTimeout?: number;
   /** Where the script writes the server's syslog at exit. */
   log?: string;
@@ -210,7 +219,7 @@ function serverArgs(o: PptpServerOptions): string[] {
   opt('--remoteip', o.remoteip);
   opt('--duration', o.duration);
   opt('--pppd-opts', o.pppdOpts);
-  opt('--boot-timeout', o.bootTimeout);
+  opt('--boot-timeout', o.bootTimeout ?? 180);
   opt('--log', o.log);
   opt('--console', o.console);
   if (o.noHostAddr) a.push('--no-host-addr');
@@ -293,7 +302,7 @@ export class PptpServer {
 }
 
 /** Starts pptp-server.sh and resolves once pptpd listens (@@READY). */
-export async function startPptpServer(options: PptpServerOptions, readyTimeoutMs = 120_000): Promise<PptpServer> {
+export async function startPptpServer(options: PptpServerOptions, readyTimeoutMs = 240_000): Promise<PptpServer> {
   await ensureInteropImage();
   const child = spawn('bash', [path.join(interopDir, 'pptp-server.sh'), ...serverArgs(options)], {
     stdio: ['ignore', 'pipe', 'pipe'],

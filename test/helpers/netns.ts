@@ -47,7 +47,7 @@ export function ip(...args: string[]): void {
 }
 
 export interface ExecOptions {
-  /** Kill (SIGKILL) after this long; default 20 s. */
+  /** Kill (SIGKILL) after this long; default 60 s (a bound, not an expected duration: a busy machine is slow). */
   timeoutMs?: number;
   /** Written to the child's stdin, then closed. */
   input?: string;
@@ -167,7 +167,7 @@ export class Netns {
     const child = this.spawn(argv, { env: options.env });
     if (options.input !== undefined) child.child.stdin?.end(options.input);
     else child.child.stdin?.end();
-    return child.wait(options.timeoutMs ?? 20_000).then((r) => ({
+    return child.wait(options.timeoutMs ?? 60_000).then((r) => ({
       code: r.code, signal: r.signal, timedOut: r.timedOut, stdout: child.stdout, stderr: child.stderr,
     }));
   }

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { STARTUP_MS } from './wait.js';
 
 export interface RedisOptions {
   /** Keep data across stop()/start() (append-only file, fsync on every write). Default false. */
@@ -80,7 +81,7 @@ export async function startRedis(opts: RedisOptions = {}): Promise<TestRedis> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pptpd-redis-'));
   const port = opts.port ?? (await freePort());
   const logFile = path.join(dir, 'redis.log');
-  const readyTimeout = opts.readyTimeoutMs ?? 10_000;
+  const readyTimeout = opts.readyTimeoutMs ?? STARTUP_MS;
   let child: ChildProcess | undefined;
 
   const args = [

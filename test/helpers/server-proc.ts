@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nodeTs, type Netns, type NetnsChild } from './netns.js';
+import { STARTUP_MS, WAIT_MS, waitFor } from './wait.js';
 
 export interface LogLine {
   level: number;
@@ -36,14 +37,30 @@ export class ServerProc {
   }
 
   /** Resolves with the first log message (parsed JSON `msg`, else the raw line) matching `re`. */
-  async waitForLog(re: RegExp, timeoutMs: number): Promise<string> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = this.find(re)?.msg ?? this.child.stdout.split('\n').find((l) => re.test(l));
-      if (hit !== undefined) return hit;
-      if (this.child.exited) throw new Error(`server exited before ${re}: ${this.child.stderr.slice(-2000)}`);
-      if (Date.now() > until) throw new Error(`no ${re} within ${timeoutMs} ms: ${this.child.stderr.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 50));
+  async waitForLog(re: RegExp, timeoutMs: number = WAIT_MS): Promise<string> {
+    return this.#waitUntil(`log line ${re}`, () => this.find(re)?.msg ?? this.child.stdout.split('\n').find((l) => re.test(l)), timeoutMs);
+  }
+
+  /** Resolves with the first JSON log line whose `msg` matches `re` (a bounded wait, for lines logged after an event). */
+  waitForLine(re: RegExp, timeoutMs: number = WAIT_MS): Promise<LogLine> {
+    return this.#waitUntil(`log line ${re}`, () => this.find(re), timeoutMs);
+  }
+
+  /** Resolves with the JSON log lines matching `re` once there are at least `count` of them. */
+  waitForLines(re: RegExp, count: number, timeoutMs: number = WAIT_MS): Promise<LogLine[]> {
+    return this.#waitUntil(`${count} log lines ${re}`, () => {
+      const hits = this.logs().filter((l) => re.test(l.msg));
+      return hits.length >= count ? hits : undefined;
+    }, timeoutMs);
+  }
+
+  /** waitFor, failing at once (with the server's stderr) when the server exits first. */
+  async #waitUntil<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
+    const giveUp = (): string | undefined => (this.child.exited ? 'the server exited first' : undefined);
+    try {
+      return (await waitFor(what, probe, timeoutMs, { giveUp })) as T;
+    } catch (e) {
+      throw new Error(`${(e as Error).message}: ${this.child.stderr.slice(-2000)}`);
     }
   }
 
@@ -56,7 +73,7 @@ export class ServerProc {
   /** SIGTERM and a bounded wait; the temp dir (journal, spool, wtmp) is removed unless `keep`. Returns the exit code. */
   async stop(opts: { keep?: boolean } = {}): Promise<number | null> {
     this.child.kill('SIGTERM');
-    const r = await this.child.wait(15_000);
+    const r = await this.child.wait(30_000);
     if (!opts.keep) this.cleanup();
     return r.code;
   }
@@ -82,7 +99,7 @@ export interface ServerSpec {
 }
 
 /** Starts the server in `ns`; resolves once it listens. */
-export async function startServer(ns: Netns, spec: ServerSpec, timeoutMs = 20_000): Promise<ServerProc> {
+export async function startServer(ns: Netns, spec: ServerSpec, timeoutMs = STARTUP_MS): Promise<ServerProc> {
   const dir = spec.dir ?? mkdtempSync(path.join(os.tmpdir(), 'ptd-server-'));
   // Accounting state lives in the test's temp dir (never /var/lib), so parallel servers never share a spool.
   const accounting = (spec.config['accounting'] as Record<string, unknown> | undefined) ?? {};
@@ -107,7 +124,7 @@ export async function startServer(ns: Netns, spec: ServerSpec, timeoutMs = 20_00
  * Starts `pptpd-ts serve ARGS` as given (e.g. --pptpd-conf ...) with its state (spool,
  * journal, control socket) in a fresh temp dir; resolves once it listens.
  */
-export async function startServerArgs(ns: Netns, args: string[], timeoutMs = 20_000): Promise<ServerProc> {
+export async function startServerArgs(ns: Netns, args: string[], timeoutMs = STARTUP_MS): Promise<ServerProc> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ptd-server-'));
   return spawnServer(ns, dir, ['--state-dir', dir, '--no-pidfile', ...args], timeoutMs);
 }

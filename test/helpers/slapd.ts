@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'ldapts';
 import { repoRoot } from './paths.js';
+import { STARTUP_MS } from './wait.js';
 
 export const LDAP_FIXTURES = path.join(repoRoot, 'test', 'fixtures', 'ldap');
 const SCHEMA_DIR = '/etc/ldap/schema';
@@ -170,7 +171,7 @@ async function startIn(dir: string, options: SlapdOptions): Promise<Slapd> {
     restart: async () => {
       await stopChild(child);
       child = launch();
-      await waitReady(admin, child, logFile, options.readyTimeoutMs ?? 10_000);
+      await waitReady(admin, child, logFile, options.readyTimeoutMs ?? STARTUP_MS);
     },
     stop: async () => {
       await stopChild(child);
@@ -178,7 +179,7 @@ async function startIn(dir: string, options: SlapdOptions): Promise<Slapd> {
     },
   };
   try {
-    await waitReady(admin, child, logFile, options.readyTimeoutMs ?? 10_000);
+    await waitReady(admin, child, logFile, options.readyTimeoutMs ?? STARTUP_MS);
     await addGroups(admin);
   } catch (err) {
     await slapd.stop();

@@ -10,12 +10,13 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { canRunInterop, runPptpClient } from '../helpers/interop.js';
+import { canRunInterop, MIN_CLIENT_TIMEOUT_S, runPptpClient } from '../helpers/interop.js';
 import { canUseNetns, Netns } from '../helpers/netns.js';
 import { startServer } from '../helpers/server-proc.js';
 import { canRunFreeradius, startFreeradius, type Freeradius } from '../helpers/freeradius.js';
 import { one, readDetails, type DetailRecord } from '../integration/accounting/detail.js';
 import { repoRoot } from '../helpers/paths.js';
+import { CHILD_RUN_MS, waitFor, waitForMatch } from '../helpers/wait.js';
 
 const skip = canUseNetns() ?? canRunInterop() ?? canRunFreeradius();
 const work = mkdtempSync(path.join(os.tmpdir(), 'ptd-acct-'));
@@ -28,17 +29,7 @@ after(async () => {
 });
 
 function cli(...args: string[]): string {
-  return execFileSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
-}
-
-async function waitFor<T>(what: string, fn: () => T | undefined, ms: number): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  return execFileSync(process.execPath, ['--import', 'tsx', 'server/cli/main.ts', ...args], { cwd: repoRoot, encoding: 'utf8', timeout: CHILD_RUN_MS });
 }
 
 describe('a real session, accounted', { skip }, () => {
@@ -72,7 +63,7 @@ describe('a real session, accounted', { skip }, () => {
     let r;
     try {
       // While the tunnel is held: Session-Timeout from the RADIUS reply is in force on the live session.
-      const live = server.waitForLog(/session up: alice/, 60_000).then(() => {
+      const live = server.waitForLog(/session up: alice/, MIN_CLIENT_TIMEOUT_S * 1000).then(() => {
         const out = cli('sessions', '--json', '--socket', path.join(server.dir, 'control.sock'));
         return JSON.parse(out) as { sessionTimeLeft?: number }[];
       });
@@ -84,8 +75,7 @@ describe('a real session, accounted', { skip }, () => {
       assert.equal(r.json?.mppe, 'MPPE 128-bit stateless', 'MPPE keys from RADIUS work end to end');
       assert.equal(r.json?.local_ip, '10.8.0.77', 'Framed-IP-Address from RADIUS applied');
       assert.ok((r.json?.ping_received ?? 0) >= 1);
-      await server.waitForLog(/session down: alice/, 15_000);
-      const down = server.find(/^session down: alice/)!;
+      const down = await server.waitForLine(/^session down: alice/);
       const stop = await waitFor(
         'the Stop in the detail file',
         () => readDetails(radius!.detailFiles()).find((d) => one(d, 'Acct-Status-Type') === 'Stop'),
@@ -106,7 +96,8 @@ describe('a real session, accounted', { skip }, () => {
 
       const last = execFileSync('last', ['-f', wtmp, '-w', '-i'], { encoding: 'utf8' });
       assert.match(last, /^alice\s+pptp\d+\s+10\.231\.0\.2 /m, `last -f shows the session: ${last}`);
-      const dump = execFileSync('utmpdump', [wtmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      // The logout record and the ip-down hook follow the session's end: wait for them (bounded).
+      const dump = await waitForMatch('the wtmp logout', () => execFileSync('utmpdump', [wtmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }), /\[8\] /);
       assert.match(dump, /\[7\] .*\[alice\s*\] \[pptp\d+\s*\] \[10\.231\.0\.2/, 'utmpdump: a USER_PROCESS login');
       assert.match(dump, /\[8\] /, 'utmpdump: a DEAD_PROCESS logout');
       assert.ok(existsSync(utmp));
@@ -120,7 +111,10 @@ describe('a real session, accounted', { skip }, () => {
       assert.equal(who.length, 1);
       assert.equal(who[0]!['user'] ?? who[0]!['userName'], 'alice');
 
-      const hooks = readFileSync(path.join(work, 'hooks.log'), 'utf8');
+      const hooks = await waitFor('ip-up and ip-down in hooks.log', () => {
+        const text = readFileSync(path.join(work, 'hooks.log'), 'utf8');
+        return text.trim().split('\n').length >= 2 ? text : undefined;
+      });
       assert.match(hooks, /^hook\.sh pptp0 pptp\d+ 115200 10\.8\.0\.1 10\.8\.0\.77 10\.231\.0\.2 PEERNAME=alice IPREMOTE=10\.8\.0\.77$/m);
       assert.equal(hooks.trim().split('\n').length, 2, 'ip-up then ip-down');
     } finally {

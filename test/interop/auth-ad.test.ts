@@ -15,6 +15,7 @@ import { canRunAd, AdUsers, NasIdentifier, startAd, type ActiveDirectory, type A
 import { canRunInterop, runPptpClient } from '../helpers/interop.js';
 import { canUseNetns, Netns } from '../helpers/netns.js';
 import { startServer, type ServerProc } from '../helpers/server-proc.js';
+import { waitForMatch } from '../helpers/wait.js';
 
 const skip = canUseNetns() ?? canRunInterop() ?? canRunAd();
 const POOL = { local: ['10.8.0.1'], remote: ['10.8.0.2-20'] };
@@ -61,15 +62,15 @@ describe('Active Directory through RADIUS (Samba AD DC + FreeRADIUS ntlm_auth)',
     assert.equal(j.mppe, 'MPPE 128-bit stateless', 'the MPPE keys from AD (via RADIUS) match the client');
     assert.ok(j.ping_received >= 1, `no ping answered (${j.ping_received}/${j.ping_sent})`);
 
-    assert.ok(server!.find(/^session up: CORP\\alice/), 'the session is named as the client sent it');
+    await server!.waitForLine(/^session up: CORP\\alice/); // the session is named as the client sent it
     const accepted = server!.logs().find((l) => l.msg === 'auth accepted');
     assert.equal(accepted?.['plugin'], 'radius', 'RADIUS answered: pptpd-ts has no secret of its own');
     // FreeRADIUS ran ntlm_auth against the DC and sent the keys it got back.
-    const rlog = radius!.log();
-    assert.match(rlog, /NT_KEY: [0-9A-F]{32}/, 'ntlm_auth returned the NT key from the DC');
-    assert.match(rlog, /MS-MPPE-Send-Key = 0x[0-9a-f]{32}/);
-    assert.match(rlog, /NAS-Identifier = "group"/);
-    assert.match(ad!.authLog(), /user \[CORP\]\\\[alice\] .*with \[MSCHAPv2\] status \[NT_STATUS_OK\]/, 'the DC checked her MS-CHAPv2 response');
+    // Both logs are files other processes write: wait (bounded) for the lines.
+    await waitForMatch('ntlm_auth returned the NT key from the DC', radius!.log, /NT_KEY: [0-9A-F]{32}/);
+    await waitForMatch('FreeRADIUS log', radius!.log, /MS-MPPE-Send-Key = 0x[0-9a-f]{32}/);
+    await waitForMatch('FreeRADIUS log', radius!.log, /NAS-Identifier = "group"/);
+    await waitForMatch('the DC checked her MS-CHAPv2 response', ad!.authLog, /user \[CORP\]\\\[alice\] .*with \[MSCHAPv2\] status \[NT_STATUS_OK\]/);
   });
 
   test('bob (not in VPN-Users) is refused when the group is required: the client sees E=691', async () => {
@@ -77,12 +78,11 @@ describe('Active Directory through RADIUS (Samba AD DC + FreeRADIUS ntlm_auth)',
     assert.equal(r.json?.up, false);
     assert.equal(r.json?.pppd_exit, 19, 'pppd exit 19: authentication failed');
     assert.match(r.json?.log ?? '', /E=691/);
-    assert.ok(server!.find(/^MS-CHAPv2 failed for CORP\\bob from 10\.231\.0\.2 \(691\)/), 'the server logged the refusal');
+    await server!.waitForLine(/^MS-CHAPv2 failed for CORP\\bob from 10\.231\.0\.2 \(691\)/); // the server logged the refusal
     assert.equal(server!.find(/^session up: CORP\\bob/), undefined);
     // On the wire a group refusal looks like a wrong password; the DC's log tells them apart:
     // bob's password was right, the group check (ntlm_auth --require-membership-of) refused him.
-    const dc = ad!.authLog();
-    assert.match(dc, /user \[CORP\]\\\[bob\] .*with \[MSCHAPv2\] status \[NT_STATUS_OK\]/, 'bob\'s password is right');
+    const dc = await waitForMatch('bob\'s password is right', ad!.authLog, /user \[CORP\]\\\[bob\] .*with \[MSCHAPv2\] status \[NT_STATUS_OK\]/);
     assert.doesNotMatch(dc, /\[bob\] .*NT_STATUS_WRONG_PASSWORD/);
   });
 
@@ -91,7 +91,7 @@ describe('Active Directory through RADIUS (Samba AD DC + FreeRADIUS ntlm_auth)',
     assert.equal(r.json?.up, false);
     assert.equal(r.json?.pppd_exit, 19);
     assert.match(r.json?.log ?? '', /E=691/);
-    assert.ok(server!.find(/^MS-CHAPv2 failed for CORP\\alice from 10\.231\.0\.2 \(691\)/));
-    assert.match(ad!.authLog(), /user \[CORP\]\\\[alice\] .*with \[MSCHAPv2\] status \[NT_STATUS_WRONG_PASSWORD\]/);
+    await server!.waitForLine(/^MS-CHAPv2 failed for CORP\\alice from 10\.231\.0\.2 \(691\)/);
+    await waitForMatch('the DC refused the wrong password', ad!.authLog, /user \[CORP\]\\\[alice\] .*with \[MSCHAPv2\] status \[NT_STATUS_WRONG_PASSWORD\]/);
   });
 });

@@ -18,6 +18,7 @@ import { canRunFreeradius, startFreeradius, type Freeradius } from '../helpers/f
 import { canRunInterop, runPptpClient, type PptpClientResult } from '../helpers/interop.js';
 import { canUseNetns, Netns } from '../helpers/netns.js';
 import { startServer, type ServerProc } from '../helpers/server-proc.js';
+import { waitForMatch } from '../helpers/wait.js';
 
 const skip = canUseNetns() ?? canRunInterop() ?? canRunFreeradius();
 const POOL = { local: ['10.8.0.1'], remote: ['10.8.0.2-20'] };
@@ -71,17 +72,17 @@ describe('real Linux client, DOMAIN\\user and user@realm, rewrite-domain in fron
   test('CORP\\alice: User-Name "alice" to RADIUS, MS-CHAPv2 + MPPE-128, ping', async () => {
     const r = await runPptpClient({ netns: ns!.name, user: 'CORP\\alice', password: 'secret', timeout: 60 });
     assertUp(r, '10.8.0.77');
-    assert.ok(server!.find(/^session up: CORP\\alice/), 'logs keep the name as sent');
+    await server!.waitForLine(/^session up: CORP\\alice/); // logs keep the name as sent
     assert.equal(server!.logs().find((l) => l.msg === 'auth accepted')?.['plugin'], 'radius');
-    assert.match(radius!.log(), /User-Name = "alice"\n/);
+    await waitForMatch('FreeRADIUS log', () => radius!.log(), /User-Name = "alice"\n/);
   });
 
   test('alice@corp.example: routed to branch upn, User-Name as sent, MS-CHAPv2 + MPPE-128, ping', async () => {
     const r = await runPptpClient({ netns: ns!.name, user: 'alice@corp.example', password: 'secret', timeout: 60 });
     assertUp(r, '10.8.0.78');
-    assert.ok(server!.find(/^session up: alice@corp\.example/));
+    await server!.waitForLine(/^session up: alice@corp\.example/);
     const accepts = server!.logs().filter((l) => l.msg === 'auth accepted');
     assert.equal(accepts.at(-1)?.['plugin'], 'radius-upn', 'the branch answered');
-    assert.match(radius!.log(), /User-Name = "alice@corp\.example"/);
+    await waitForMatch('FreeRADIUS log', () => radius!.log(), /User-Name = "alice@corp\.example"/);
   });
 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { dataplaneUnavailable } from '../../server/dataplane/native.js';
 import { canRunInterop, startPptpServer } from '../helpers/interop.js';
 import { canUseNetns, Netns, nodeTs } from '../helpers/netns.js';
+import { CHILD_RUN_MS } from '../helpers/wait.js';
 
 const skip = canUseNetns() ?? canRunInterop() ?? dataplaneUnavailable();
 const POPTOP = '10.232.0.2'; // pptp-server.sh default --server-ip
@@ -33,7 +34,7 @@ after(() => {
 async function runClient(ns: Netns, ...args: string[]): Promise<{ code: number | null; json: ClientJson; stderr: string }> {
   const r = await ns.exec(
     nodeTs('server/cli/main.ts', 'client', '--server', POPTOP, '--user', 'alice', '--json', '--timeout', '40', ...args),
-    { timeoutMs: 60_000 },
+    { timeoutMs: CHILD_RUN_MS },
   );
   const line = r.stdout.trim().split('\n').pop() ?? '';
   assert.ok(line.startsWith('{'), `no JSON from the client (code ${r.code}): ${r.stdout} ${r.stderr.slice(-1500)}`);

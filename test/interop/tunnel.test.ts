@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { NetnsChild } from '../helpers/netns.js';
 import { nodeTs } from '../helpers/netns.js';
+import { STARTUP_MS } from '../helpers/wait.js';
 
 const skip = canUseNetns() ?? canRunInterop();
 const SERVER = '10.231.0.1';
@@ -80,10 +81,9 @@ describe('real Linux client (pptp-linux + pppd) against pptpd-ts', { skip, concu
     const { r, server } = await run('v2s', { pppdOpts: `${V2} require-mppe-128` });
     assertUp(r, 'MS-CHAP-v2', 'MPPE 128-bit stateless');
     assert.equal(r.json?.remote_ip, '10.8.0.1');
-    const up = server.find(/^session up: alice/);
-    assert.ok(up, 'server logged the session');
+    const up = await server.waitForLine(/^session up: alice/); // server logged the session
     assert.equal(up['encryption'], 'MPPE-128 stateless');
-    assert.ok(server.find(/^session down: alice/), 'server logged the end of the session');
+    await server.waitForLine(/^session down: alice/); // server logged the end of the session
   });
 
   test('MS-CHAPv2 + MPPE-128 stateful (server prefers stateful)', async () => {
@@ -134,16 +134,15 @@ describe('real Linux client (pptp-linux + pppd) against pptpd-ts', { skip, concu
     assert.equal(r.json?.up, false);
     assert.equal(r.json?.pppd_exit, 19, 'pppd exit 19: authentication failed');
     assert.match(r.json?.log ?? '', /E=691/);
-    const fail = server.find(/^MS-CHAPv2 failed for alice from 10\.231\.0\.2 \(691\)/);
-    assert.ok(fail, 'server logged the failure with user and source address');
-    assert.ok(server.find(/call ended before the session was up/));
+    await server.waitForLine(/^MS-CHAPv2 failed for alice from 10\.231\.0\.2 \(691\)/); // with user and source address
+    await server.waitForLine(/call ended before the session was up/);
     assert.equal(server.find(/^session up/), undefined);
   });
 
   test('CORP\\carol against a chap-secrets line CORP\\\\carol (domain not in the challenge hash)', async () => {
     const { r, server } = await run('dom', { user: 'CORP\\carol', password: 'c-pass', pppdOpts: `${V2} require-mppe-128` });
     assertUp(r, 'MS-CHAP-v2', 'MPPE 128-bit stateless');
-    assert.ok(server.find(/^session up: CORP\\carol/));
+    await server.waitForLine(/^session up: CORP\\carol/);
   });
 
   test('a host behind the server answers through the tunnel', async () => {
@@ -190,7 +189,7 @@ describe('real Linux client (pptp-linux + pppd) against pptpd-ts', { skip, concu
         console: consoleFile,
         extra: async (ns) => {
           xfer = ns.spawn(nodeTs('test/interop/fixtures/xfer-server.ts', String(SIZE)));
-          await xfer.waitForLine(/listening/, 15_000);
+          await xfer.waitForLine(/listening/, STARTUP_MS);
         },
       });
       assertUp(r, 'MS-CHAP-v2', 'MPPE 128-bit stateless');
@@ -228,7 +227,7 @@ describe('real Linux client (pptp-linux + pppd) against pptpd-ts', { skip, concu
         const r = await runPptpClient({ netns: ns.name, server: SERVER, user: 'workgroup\\dave', password: 'd-pass', pppdOpts: `${V2} require-mppe-128 usepeerdns`, timeout: 60 });
         assertUp(r, 'MS-CHAP-v2', 'MPPE 128-bit stateless');
         assert.match(r.json?.log ?? '', /primary\s+DNS address 10\.8\.0\.53/, 'ms-dns from the pppd options file reached the client');
-        assert.ok(server.find(/^session up: workgroup\\dave from 10\.231\.0\.2/));
+        await server.waitForLine(/^session up: workgroup\\dave from 10\.231\.0\.2/);
       } finally {
         await server.stop();
       }

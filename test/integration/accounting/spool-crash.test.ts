@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { killAllChildren, startChild } from './fixtures/run-child.js';
+import { waitFor } from '../../helpers/wait.js';
 
 function lines(file: string): string[] {
   if (!fs.existsSync(file)) return [];
@@ -14,17 +15,9 @@ function lines(file: string): string[] {
   return text.split('\n').slice(0, -1);
 }
 
-async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 after(killAllChildren);
 
-test('kill -9 mid-stream, restart: every recorded event reaches every sink, open sessions get one NAS-Reboot Stop', { timeout: 90_000 }, async () => {
+test('kill -9 mid-stream, restart: every recorded event reaches every sink, open sessions get one NAS-Reboot Stop', { timeout: 240_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pptpd-acct-crash-'));
   const spoolDir = path.join(dir, 'spool');
   const recordedLog = path.join(dir, 'recorded.log');
@@ -34,7 +27,7 @@ test('kill -9 mid-stream, restart: every recorded event reaches every sink, open
   ];
   const child = startChild({ spoolDir, recordedLog, fileSinks: sinks, plan: { kind: 'stream', tag: 'K' }, logFile: path.join(dir, 'run1.log') });
   await child.line('READY');
-  await until(() => lines(recordedLog).length >= 600, 30_000);
+  await waitFor('600 events recorded', () => lines(recordedLog).length >= 600, 60_000);
   await child.kill9();
 
   const recorded = lines(recordedLog).filter((l) => !l.includes('accounting-on'));
@@ -53,7 +46,7 @@ test('kill -9 mid-stream, restart: every recorded event reaches every sink, open
   assert.ok(closed >= openAtKill.length - 1 && closed <= openAtKill.length + 1, `closed ${closed} vs open ${openAtKill.length}`);
 
   for (const sink of sinks) {
-    await until(() => lines(sink.path).filter((l) => l.includes(':stop')).length >= startedIds.size, 30_000);
+    await waitFor(`${sink.name}: a Stop for every session`, () => lines(sink.path).filter((l) => l.includes(':stop')).length >= startedIds.size, 60_000);
   }
   assert.equal(await second.stop(), 0);
 

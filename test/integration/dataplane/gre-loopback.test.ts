@@ -8,6 +8,7 @@ import { GreSocket, parseIPv4, type GreBatch } from '../../../server/dataplane/g
 import { PptpdError } from '../../../server/errors.js';
 import { allocBatch, dataplaneUnavailable } from '../../../server/dataplane/native.js';
 import { readGre, writeGre } from './fixtures/packets.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const skip = dataplaneUnavailable() ?? (process.getuid?.() !== 0 ? 'raw sockets need CAP_NET_RAW (root)' : false);
 const LOOPBACK = parseIPv4('127.0.0.1');
@@ -31,10 +32,6 @@ function collect(rx: GreSocket, into: number[]): void {
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until(cond: () => boolean, ms: number): Promise<void> {
-  for (let waited = 0; !cond() && waited < ms; waited += 10) await tick(10);
-}
-
 describe('GreSocket over loopback', { skip }, () => {
   it('delivers while a handler is set and not after onPackets(undefined)', async () => {
     const rx = GreSocket.open({ rcvbuf: 1 << 20 });
@@ -43,7 +40,7 @@ describe('GreSocket over loopback', { skip }, () => {
       const seqs: number[] = [];
       collect(rx, seqs);
       assert.equal(sendN(tx, 5, 0), 5);
-      await until(() => seqs.length >= 5, 2000);
+      await waitFor('5 packets delivered', () => seqs.length >= 5);
       assert.deepEqual(seqs, [0, 1, 2, 3, 4]);
       rx.onPackets(undefined);
       assert.equal(sendN(tx, 3, 100), 3);

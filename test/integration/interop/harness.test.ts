@@ -19,7 +19,7 @@ describe('parsePeerUp', () => {
   });
 });
 
-describe('interop harness: PoPToP VM <- pptp-linux VM', { skip, timeout: 300_000 }, () => {
+describe('interop harness: PoPToP VM <- pptp-linux VM', { skip, timeout: 600_000 }, () => {
   let ns: Netns;
   const bridge = `br${process.pid.toString(36)}`;
   before(() => {
@@ -49,7 +49,7 @@ describe('interop harness: PoPToP VM <- pptp-linux VM', { skip, timeout: 300_000
       assert.equal(j.remote_ip, '10.232.0.100');
       assert.ok(j.ping_received > 0, `pings ${j.ping_received}/${j.ping_sent}`);
       assert.match(client.stdout, /^pptp-client: up=true/m);
-      await server.waitForPeers(1, 10_000);
+      await server.waitForPeers(1, 30_000);
       const peer = server.peers[0]!;
       assert.equal(peer.local, '10.232.0.100');
       assert.equal(peer.remote, j.local_ip);

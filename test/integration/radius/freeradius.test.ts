@@ -18,6 +18,7 @@ import { ntPasswordHash } from '../../../server/crypto/mschap.js';
 import { canRunFreeradius, freeUdpPorts, startFreeradius, type Freeradius } from '../../helpers/freeradius.js';
 import { chapMd5, mschapV1, mschapV2, pap, request } from '../../unit/auth-plugins/fixtures.js';
 import { startRelay } from './relay.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const skip = canRunFreeradius() ?? false;
 const NT_SECRET = '878D8014606CDA29677A44EFA1353FC7'; // NtPasswordHash("secret")
@@ -141,7 +142,9 @@ describe('radius plugin against FreeRADIUS 3.2', { skip }, () => {
     const probe = await client.send('Access-Request', (a) => [['User-Name', 'alice'], ['User-Password', a.hide(Buffer.from('secret'))]]);
     assert.ok(probe.ok);
     const hasMa = probe.reply.attributes.some((x) => x.type === 80);
-    const strict = plugin({ servers: [{ host: '127.0.0.1', port: fr.authPort, secret: fr.secret }], retries: 0, replyTimeoutMs: 300 });
+    // A refused reply is waited past (a good one may follow): the timeout is the test's length,
+    // and long enough for FreeRADIUS to answer on a busy machine.
+    const strict = plugin({ servers: [{ host: '127.0.0.1', port: fr.authPort, secret: fr.secret }], retries: 0, replyTimeoutMs: 2000 });
     const out = await strict.handle(request(pap('secret')), ctx());
     if (hasMa) {
       assert.equal(out.type, 'accept'); // a FreeRADIUS with the BlastRADIUS fix
@@ -193,7 +196,7 @@ describe('radius plugin against FreeRADIUS 3.2', { skip }, () => {
     });
     closers.push(() => corrupt.close());
     const p = plugin({
-      retries: 0, replyTimeoutMs: 500,
+      retries: 0, replyTimeoutMs: 2000,
       servers: [
         { host: '127.0.0.1', port: corrupt.port, secret: fr.secret, requireMessageAuthenticator: false },
         { host: '127.0.0.1', port: fr.authPort, secret: fr.secret, requireMessageAuthenticator: false },
@@ -201,7 +204,7 @@ describe('radius plugin against FreeRADIUS 3.2', { skip }, () => {
     });
     accepted(await p.handle(request(pap('secret')), ctx()));
     assert.equal(p.client.stats.refused, 1);
-    const only = plugin({ retries: 0, replyTimeoutMs: 300, servers: [{ host: '127.0.0.1', port: corrupt.port, secret: fr.secret, requireMessageAuthenticator: false }] });
+    const only = plugin({ retries: 0, replyTimeoutMs: 2000, servers: [{ host: '127.0.0.1', port: corrupt.port, secret: fr.secret, requireMessageAuthenticator: false }] });
     const out = await only.handle(request(pap('secret')), ctx());
     assert.match(out.type === 'reject' ? out.reason : '', /1 refused: bad Response Authenticator/);
   });
@@ -212,7 +215,7 @@ describe('radius plugin against FreeRADIUS 3.2', { skip }, () => {
     const p = plugin({ servers: [{ host: '127.0.0.1', port: dup.port, secret: fr.secret, requireMessageAuthenticator: false }] });
     accepted(await p.handle(request(mschapV2('alice', 'secret')), ctx()));
     accepted(await p.handle(request(pap('secret')), ctx()));
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the four duplicates seen', () => p.client.stats.unmatched >= 4);
     assert.equal(p.client.stats.replies, 2);
     assert.equal(p.client.stats.unmatched, 4);
   });

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { dataplaneUnavailable } from '../../../server/dataplane/native.js';
 import { canUseNetns, Netns, nodeTs, vethPair, type NetnsChild } from '../../helpers/netns.js';
 import { startServer, type ServerProc } from '../../helpers/server-proc.js';
+import { CHILD_RUN_MS, waitFor } from '../../helpers/wait.js';
 
 const skip = canUseNetns() ?? dataplaneUnavailable();
 const SERVER = '10.236.0.1';
@@ -27,16 +28,26 @@ let c: Netns | undefined; // a host on the server's LAN
 let lanDev = '';
 let server: ServerProc | undefined;
 
-/** The client, echoing UDP sent to its tunnel address while it holds the tunnel. */
-function client(user: string, holdMs: number, pingTarget?: string, from: Netns = b!, to = SERVER): NetnsChild {
+/**
+ * The client, echoing UDP sent to its tunnel address while it holds the tunnel: for
+ * `holdMs`, or (undefined) until hangUp() closes its stdin, so a busy machine cannot end
+ * it before the test is done.
+ */
+function client(user: string, holdMs?: number, pingTarget?: string, from: Netns = b!, to = SERVER): NetnsChild {
   return from.spawn(
-    nodeTs('test/integration/server/fixtures/udp-echo-client.ts', to, user, 'secret', String(holdMs), ...(pingTarget ? [pingTarget] : [])),
+    nodeTs('test/integration/server/fixtures/udp-echo-client.ts', to, user, 'secret', String(holdMs ?? 300_000), ...(pingTarget ? [pingTarget] : [])),
   );
+}
+
+async function hangUp(kid: NetnsChild): Promise<void> {
+  kid.child.stdin?.end();
+  const done = await kid.wait(30_000);
+  assert.equal(done.code, 0, kid.stdout + kid.stderr);
 }
 
 /** A UDP datagram from `ns` to `address` comes back (echoed by the client). */
 async function reaches(ns: Netns, address: string): Promise<void> {
-  const r = await ns.exec(nodeTs('test/integration/server/fixtures/udp-probe.ts', address), { timeoutMs: 15_000 });
+  const r = await ns.exec(nodeTs('test/integration/server/fixtures/udp-probe.ts', address), { timeoutMs: CHILD_RUN_MS });
   assert.equal(r.code, 0, `no UDP echo from ${address}: ${r.stdout}${r.stderr}`);
 }
 
@@ -45,18 +56,9 @@ function lines(kid: NetnsChild): { event: string; [k: string]: unknown }[] {
 }
 
 async function sh(ns: Netns, ...argv: string[]): Promise<string> {
-  const r = await ns.exec(argv, { timeoutMs: 10_000 });
+  const r = await ns.exec(argv, { timeoutMs: 30_000 });
   assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}`);
   return r.stdout;
-}
-
-/** Polls `probe` until it returns true (bounded). */
-async function until(probe: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('proxyarp and static addresses', { skip, concurrency: 1 }, () => {
@@ -81,22 +83,22 @@ describe('proxyarp and static addresses', { skip, concurrency: 1 }, () => {
   });
 
   test('proxyarp: a LAN host and the client reach each other; the proxy entry is removed at session end', async () => {
-    const kid = client('alice', 4000, LAN_HOST);
+    const kid = client('alice', undefined, LAN_HOST);
     try {
-      const up = await server!.waitForLog(/session up: alice .* got 192\.168\.77\.\d+/, 20_000);
+      // The client is a fresh node + tsx process: its session comes up within CHILD_RUN_MS.
+      const up = await server!.waitForLog(/session up: alice .* got 192\.168\.77\.\d+/, CHILD_RUN_MS);
       const addr = /got (192\.168\.77\.\d+)/.exec(up)![1]!;
       const proxied = async (): Promise<boolean> => (await sh(a!, 'ip', 'neigh', 'show', 'proxy')).includes(`${addr} dev ${lanDev}`);
-      await until(proxied, 5_000, `proxy entry for ${addr} on ${lanDev}`);
+      await waitFor(`proxy entry for ${addr} on ${lanDev}`, proxied);
       // The LAN host reaches the client's tunnel address: ARP for it is answered by the server.
       await reaches(c!, addr);
       const mac = (await sh(a!, 'cat', `/sys/class/net/${lanDev}/address`)).trim();
       assert.match(await sh(c!, 'ip', 'neigh', 'show', addr), new RegExp(`lladdr ${mac}`), "the LAN host learnt the server's MAC for the client");
-      const done = await kid.wait(20_000);
-      assert.equal(done.code, 0, kid.stdout + kid.stderr);
+      await hangUp(kid);
       const ping = lines(kid).find((l) => l.event === 'ping') as { received: number } | undefined;
       assert.ok((ping?.received ?? 0) >= 1, `the client reached the LAN host through the tunnel: ${kid.stdout}`);
-      await server!.waitForLog(/session down: alice/, 10_000);
-      await until(async () => !(await proxied()), 5_000, `proxy entry for ${addr} removed`);
+      await server!.waitForLog(/session down: alice/);
+      await waitFor(`proxy entry for ${addr} removed`, async () => !(await proxied()));
     } finally {
       kid.kill('SIGKILL');
     }
@@ -104,22 +106,20 @@ describe('proxyarp and static addresses', { skip, concurrency: 1 }, () => {
 
   test('a chap-secrets address outside the pool: host route, reachable, released after', async () => {
     for (let round = 1; round <= 2; round++) {
-      const kid = client('stat', 3000);
+      const kid = client('stat');
       try {
-        await server!.waitForLog(new RegExp(`session up: stat .* got 10\\.9\\.9\\.9`), 20_000);
+        await server!.waitForLog(new RegExp(`session up: stat .* got 10\\.9\\.9\\.9`), CHILD_RUN_MS);
         const route = async (): Promise<string> => sh(a!, 'ip', 'route', 'show', '10.9.9.9');
-        await until(async () => (await route()).includes('dev pptp0'), 5_000, 'host route to 10.9.9.9');
+        await waitFor('host route to 10.9.9.9', async () => (await route()).includes('dev pptp0'));
         await reaches(a!, '10.9.9.9');
-        const done = await kid.wait(20_000);
-        assert.equal(done.code, 0, kid.stdout + kid.stderr);
-        const downs = (): number => server!.logs().filter((l) => /^session down: stat/.test(l.msg)).length;
-        await until(async () => downs() >= round, 10_000, 'session down');
-        await until(async () => (await route()).trim() === '', 5_000, 'host route removed');
+        await hangUp(kid);
+        await server!.waitForLines(/^session down: stat/, round);
+        await waitFor('host route removed', async () => (await route()).trim() === '');
       } finally {
         kid.kill('SIGKILL');
       }
     }
-    assert.ok(server!.find(/proxyarp: 10\.9\.9\.9 is in no LAN subnet/), 'proxyarp skips an address outside every LAN');
+    await server!.waitForLine(/proxyarp: 10\.9\.9\.9 is in no LAN subnet/); // proxyarp skips an address outside every LAN
   });
 });
 
@@ -141,7 +141,7 @@ describe('proxyarp on a named interface: the seed FAQ (pool 192.168.5.x, LAN 192
   /** The first log message after the first `mark` lines that matches `re` (bounded wait). */
   const logAfter = async (re: RegExp, mark: number, on = srv!): Promise<string> => {
     const hit = (): string | undefined => on.logs().slice(mark).find((l) => re.test(l.msg))?.msg;
-    await until(async () => hit() !== undefined, 20_000, `${re} (server stderr: ${on.child.stderr.slice(-500)})`);
+    await waitFor(`${re} (server stderr: ${on.child.stderr.slice(-500)})`, async () => hit() !== undefined, 20_000);
     return hit()!;
   };
   /** The address of the next session whose up line matches `re`. */
@@ -168,7 +168,7 @@ describe('proxyarp on a named interface: the seed FAQ (pool 192.168.5.x, LAN 192
     const kid = client('alice', 4000, LAN, sb, SRV);
     try {
       const addr = await up(/session up: alice .* got 192\.168\.5\.\d+/, mark);
-      await until(() => proxied(addr), 5_000, `proxy entry for ${addr} on ${dev}`);
+      await waitFor(`proxy entry for ${addr} on ${dev}`, () => proxied(addr), 5_000);
       assert.ok(srv!.find(new RegExp(`proxyarp: answering ARP for ${addr.replace(/\./g, '\\.')} on ${dev}`)));
       await reaches(sc!, addr);
       const mac = (await sh(sa!, 'cat', `/sys/class/net/${dev}/address`)).trim();
@@ -178,7 +178,7 @@ describe('proxyarp on a named interface: the seed FAQ (pool 192.168.5.x, LAN 192
       const ping = lines(kid).find((l) => l.event === 'ping') as { received: number } | undefined;
       assert.ok((ping?.received ?? 0) >= 1, `the client reached the LAN host: ${kid.stdout}`);
       await logAfter(/session down: alice/, mark);
-      await until(async () => !(await proxied(addr)), 5_000, `proxy entry for ${addr} removed`);
+      await waitFor(`proxy entry for ${addr} removed`, async () => !(await proxied(addr)), 5_000);
       assert.equal((await proxies()).trim(), '', 'no proxy entry is left');
     } finally {
       kid.kill('SIGKILL');
@@ -201,7 +201,7 @@ describe('proxyarp on a named interface: the seed FAQ (pool 192.168.5.x, LAN 192
       const later = client('alice', 1000, undefined, sb, SRV);
       try {
         const addr = await up(/session up: alice .* got 192\.168\.5\.\d+/, mark2);
-        await until(() => proxied(addr), 5_000, `proxy entry for ${addr}`);
+        await waitFor(`proxy entry for ${addr}`, () => proxied(addr), 5_000);
         await later.wait(20_000);
       } finally {
         later.kill('SIGKILL');
@@ -229,7 +229,7 @@ describe('proxyarp on a named interface: the seed FAQ (pool 192.168.5.x, LAN 192
       const a2 = await up(/session up: carol .* got 192\.168\.6\.\d+/, 0, other).catch((e: Error) => {
         throw new Error(`${e.message}\nclient: ${second.stdout}${second.stderr}\nserver: ${other.child.stdout.slice(-3000)}`);
       });
-      await until(async () => (await proxied(a1)) && (await proxied(a2)), 5_000, 'both entries');
+      await waitFor('both entries', async () => (await proxied(a1)) && (await proxied(a2)), 5_000);
       assert.ok(existsSync(path.join(srv!.dir, 'proxyarp-pptp0.json')) && existsSync(path.join(other.dir, 'proxyarp-pptp1.json')));
       // A third server given the first one's state directory and TUN name, in another
       // namespace, must not take over (or clean up) the live instance's entries.
@@ -244,7 +244,7 @@ describe('proxyarp on a named interface: the seed FAQ (pool 192.168.5.x, LAN 192
         elsewhere.destroy();
       }
       assert.equal(await other.stop(), 0);
-      await until(async () => !(await proxied(a2)), 5_000, `the second instance removed ${a2}`);
+      await waitFor(`the second instance removed ${a2}`, async () => !(await proxied(a2)), 5_000);
       assert.ok(await proxied(a1), "the first instance's entry stays");
       assert.ok(!existsSync(path.join(other.dir, 'proxyarp-pptp1.json')), 'the ledger goes at shutdown');
     } finally {
@@ -254,7 +254,7 @@ describe('proxyarp on a named interface: the seed FAQ (pool 192.168.5.x, LAN 192
       sd.destroy();
     }
     await logAfter(/session down: alice/, mark);
-    await until(async () => (await proxies()).trim() === '', 5_000, 'no proxy entry left');
+    await waitFor('no proxy entry left', async () => (await proxies()).trim() === '', 5_000);
   });
 
   test('SIGHUP with a configuration naming a missing interface keeps the previous one', async () => {
@@ -275,7 +275,7 @@ describe('proxyarp on a named interface: the seed FAQ (pool 192.168.5.x, LAN 192
     const kid = client('alice', 60_000, undefined, sb, SRV);
     try {
       const addr = await up(/session up: alice .* got 192\.168\.5\.\d+/, mark);
-      await until(() => proxied(addr), 5_000, `proxy entry for ${addr}`);
+      await waitFor(`proxy entry for ${addr}`, () => proxied(addr), 5_000);
       const crashed = srv!;
       const pid = crashed.child.pid;
       await crashed.kill9();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { dataplaneUnavailable } from '../../../server/dataplane/native.js';
 import { canUseNetns, Netns, nodeTs, vethPair, type NetnsChild } from '../../helpers/netns.js';
 import { startServer, type ServerProc } from '../../helpers/server-proc.js';
+import { CHILD_RUN_MS, waitFor } from '../../helpers/wait.js';
 
 const skip = canUseNetns() ?? dataplaneUnavailable();
 const SERVER = '10.234.0.1';
@@ -16,21 +17,21 @@ const POOL = { local: ['10.8.0.1'], remote: ['10.8.0.2-20'] };
 let a: Netns | undefined;
 let b: Netns | undefined;
 
-/** A client that connects and stays up for `hold` seconds (prints its JSON when done). */
+/**
+ * A client that connects and stays up for `hold` seconds (prints its JSON when done). Tests
+ * hold far longer than they need and kill the client: a busy machine must not end it early.
+ */
 function holdClient(user: string, password: string, hold: number): NetnsChild {
   return b!.spawn(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', user, '--password', password, '--hold', String(hold), '--json'));
 }
 
 async function waitUp(server: ServerProc, user: string, n: number): Promise<void> {
-  const until = Date.now() + 20_000;
-  while (server.logs().filter((l) => l.msg.startsWith(`session up: ${user} `)).length < n) {
-    if (Date.now() > until) throw new Error(`${user}: ${n} sessions never came up`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // Each client is a fresh node + tsx process: its session comes up within CHILD_RUN_MS.
+  await server.waitForLines(new RegExp(`^session up: ${user} `), n, CHILD_RUN_MS);
 }
 
 async function ctl(server: ServerProc, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return a!.exec(nodeTs('server/cli/main.ts', ...args, '--socket', path.join(server.dir, 'control.sock')), { timeoutMs: 20_000 });
+  return a!.exec(nodeTs('server/cli/main.ts', ...args, '--socket', path.join(server.dir, 'control.sock')), { timeoutMs: CHILD_RUN_MS });
 }
 
 describe('session lifecycle', { skip, concurrency: 1 }, () => {
@@ -51,14 +52,14 @@ describe('session lifecycle', { skip, concurrency: 1 }, () => {
     });
     const kids: NetnsChild[] = [];
     try {
-      kids.push(holdClient('alice', 'secret', 30));
+      kids.push(holdClient('alice', 'secret', 300));
       await waitUp(server, 'alice', 1);
-      kids.push(holdClient('alice', 'secret', 30));
+      kids.push(holdClient('alice', 'secret', 300));
       await waitUp(server, 'alice', 2);
-      await server.waitForLog(/replaced by a new session of alice/, 10_000);
-      const first = await kids[0]!.wait(15_000);
+      await server.waitForLog(/replaced by a new session of alice/);
+      const first = await kids[0]!.wait(30_000);
       assert.equal(first.timedOut, false, 'the first client was disconnected');
-      kids.push(holdClient('bob', 'bobpw', 30));
+      kids.push(holdClient('bob', 'bobpw', 300));
       await waitUp(server, 'bob', 1);
 
       const list = await ctl(server, 'sessions', '--json');
@@ -66,12 +67,15 @@ describe('session lifecycle', { skip, concurrency: 1 }, () => {
       const sessions = JSON.parse(list.stdout) as { userName?: string; user?: string; encryption?: string }[];
       assert.deepEqual(sessions.map((s) => s.userName ?? s.user).sort(), ['alice', 'bob']);
 
-      const metrics = await a!.exec(['node', '-e', "fetch('http://127.0.0.1:9464/metrics').then(r=>r.text()).then(t=>process.stdout.write(t))"], { timeoutMs: 10_000 });
-      assert.match(metrics.stdout, /pptpd_sessions_active\S* 2/, 'two sessions active in Prometheus');
+      // Two sessions active in Prometheus (scraped until they show, bounded).
+      await waitFor('pptpd_sessions_active 2 in /metrics', async () => {
+        const metrics = await a!.exec(['node', '-e', "fetch('http://127.0.0.1:9464/metrics').then(r=>r.text()).then(t=>process.stdout.write(t))"]);
+        return /pptpd_sessions_active\S* 2/.test(metrics.stdout);
+      });
 
       const kill = await ctl(server, 'kill', '--user', 'bob');
       assert.equal(kill.code, 0, kill.stderr);
-      await server.waitForLog(/session down: bob \(Admin-Reset/, 10_000);
+      await server.waitForLog(/session down: bob \(Admin-Reset/);
     } finally {
       kids.forEach((k) => k.kill('SIGKILL'));
       await server.stop();
@@ -85,26 +89,28 @@ describe('session lifecycle', { skip, concurrency: 1 }, () => {
     });
     const kids: NetnsChild[] = [];
     try {
-      kids.push(holdClient('alice', 'secret', 40));
+      kids.push(holdClient('alice', 'secret', 300));
       await waitUp(server, 'alice', 1);
-      const second = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'alice', '--password', 'secret', '--json'), { timeoutMs: 30_000 });
+      const second = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'alice', '--password', 'secret', '--json'), { timeoutMs: CHILD_RUN_MS });
+      assert.equal(second.timedOut, false, 'the client ran to its end');
       assert.notEqual(second.code, 0, 'a second session of alice is refused');
-      await server.waitForLog(/session refused: alice already has a session \(limits\.singleSession: deny\)/, 5000);
+      await server.waitForLog(/session refused: alice already has a session \(limits\.singleSession: deny\)/);
 
       // carol does not exist yet; add her and send SIGHUP.
-      const before = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'carol', '--password', 'c-pw', '--json'), { timeoutMs: 30_000 });
+      const before = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'carol', '--password', 'c-pw', '--json'), { timeoutMs: CHILD_RUN_MS });
+      assert.equal(before.timedOut, false, 'the client ran to its end');
       assert.notEqual(before.code, 0);
       writeFileSync(path.join(server.dir, 'chap-secrets'), 'alice * secret *\ncarol * c-pw *\n');
       server.child.kill('SIGHUP');
-      await server.waitForLog(/configuration reloaded; sessions kept/, 10_000);
-      const after = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'carol', '--password', 'c-pw', '--ping', '10.8.0.1', '--count', '2', '--json'), { timeoutMs: 30_000 });
+      await server.waitForLog(/configuration reloaded; sessions kept/);
+      const after = await b!.exec(nodeTs('server/cli/main.ts', 'client', '--server', SERVER, '--user', 'carol', '--password', 'c-pw', '--ping', '10.8.0.1', '--count', '2', '--json'), { timeoutMs: CHILD_RUN_MS });
       assert.equal(after.code, 0, after.stdout + after.stderr);
       assert.equal(server.find(/^session down: alice/), undefined, 'alice kept her session through the reload');
 
       const code = await server.stop({ keep: true });
       assert.equal(code, 0);
-      assert.ok(server.find(/^session down: alice \(NAS-Request/), 'SIGTERM ended the session with NAS-Request');
-      assert.ok(server.find(/pptpd-ts stopped/));
+      await server.waitForLine(/^session down: alice \(NAS-Request/); // SIGTERM ended the session with NAS-Request
+      await server.waitForLine(/pptpd-ts stopped/);
       server.cleanup();
     } finally {
       kids.forEach((k) => k.kill('SIGKILL'));

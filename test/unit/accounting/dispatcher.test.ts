@@ -6,6 +6,7 @@ import { AccountingDispatcher, nextInterimAt, nasEvent } from '../../../accounti
 import { SPOOL_FILE } from '../../../accounting/queue/spool.js';
 import type { AccountingEvent } from '../../../accounting/record.js';
 import { lifecycle, MemorySink, tempDir, until } from './queue/fakes.js';
+import { WAIT_MS } from '../../helpers/wait.js';
 
 const FAST = { initialMs: 10, maxMs: 80, factor: 2, jitter: 0 };
 
@@ -26,7 +27,7 @@ test('record() is on disk when it returns, reaches every sink, and leaves the sp
   d.record(evs[0]!);
   assert.match(fs.readFileSync(path.join(dir, SPOOL_FILE), 'utf8'), new RegExp(evs[0]!.id), 'durable before record() returned');
   for (const ev of evs.slice(1)) d.record(ev);
-  assert.equal(await d.whenIdle(2000), true);
+  assert.equal(await d.whenIdle(WAIT_MS), true);
   assert.deepEqual(radius.ids(), evs.map((e) => e.id));
   assert.deepEqual(journal.ids(), evs.map((e) => e.id));
   assert.equal(d.pending(), 0);
@@ -54,7 +55,7 @@ test('per session order holds with many sessions, random latency and random fail
   for (let n = 0; n < 30; n++) all.push(lifecycle(n, 3));
   // Interleave sessions the way a busy server would.
   for (let step = 0; step < 5; step++) for (const evs of all) d.record(evs[step]!);
-  assert.equal(await d.whenIdle(10_000), true);
+  assert.equal(await d.whenIdle(WAIT_MS), true);
   for (const delivered of [sink.delivered, flaky.delivered]) {
     assert.equal(delivered.length, 150);
     for (const evs of all) {
@@ -81,7 +82,7 @@ test('a Stop never overtakes a Start that keeps failing; retries back off expone
   const [start, , stop] = lifecycle(2);
   d.record(start!);
   d.record(stop!);
-  assert.equal(await d.whenIdle(5000), true);
+  assert.equal(await d.whenIdle(WAIT_MS), true);
   assert.deepEqual(seen.map((s) => s.id), [start!.id, start!.id, start!.id, start!.id, start!.id, stop!.id]);
   const gaps = seen.slice(1, 5).map((s, i) => s.at - seen[i]!.at);
   // 40, 80, 160, 320 ms (timers may fire a little late, never early)
@@ -105,7 +106,7 @@ test('a dead sink does not delay the others; it catches up when it comes back', 
   assert.equal(d.pending('journal'), 0);
   assert.equal(d.pending(), evs.length, 'kept in the spool for radius');
   radius.down = false;
-  assert.equal(await d.whenIdle(3000), true);
+  assert.equal(await d.whenIdle(WAIT_MS), true);
   assert.equal(radius.delivered.length, evs.length);
   assert.equal(d.pending(), 0);
   await d.close();
@@ -125,7 +126,7 @@ test('after a restart only the sinks that had not acknowledged get the event aga
   const radius2 = new MemorySink('radius');
   const journal2 = new MemorySink('journal');
   const d2 = open(dir, [radius2, journal2]);
-  assert.equal(await d2.whenIdle(2000), true);
+  assert.equal(await d2.whenIdle(WAIT_MS), true);
   assert.deepEqual(radius2.ids(), evs.map((e) => e.id));
   assert.deepEqual(journal2.ids(), [], 'journal had them all');
   await d2.close();
@@ -145,7 +146,7 @@ test('events spooled for a sink that is no longer configured are kept, not dropp
   await d2.close();
   const back = new MemorySink('gone');
   const d3 = open(dir, [back]);
-  assert.equal(await d3.whenIdle(1000), true);
+  assert.equal(await d3.whenIdle(WAIT_MS), true);
   assert.deepEqual(back.ids(), [start!.id]);
   await d3.close();
 });
@@ -161,7 +162,7 @@ test('a delivery that never settles times out and is retried', async () => {
   };
   const d = AccountingDispatcher.open({ spoolDir: dir, targets: [sink], heartbeatMs: 0, lane: { backoff: FAST, deliveryTimeoutMs: 50 } });
   d.record(lifecycle(7)[0]!);
-  assert.equal(await d.whenIdle(2000), true);
+  assert.equal(await d.whenIdle(WAIT_MS), true);
   assert.equal(n, 2);
   await d.close();
 });
@@ -175,7 +176,7 @@ test('replaying an event id that is still pending does not send it twice', async
   d.record(start!);
   d.record(start!);
   sink.down = false;
-  assert.equal(await d.whenIdle(2000), true);
+  assert.equal(await d.whenIdle(WAIT_MS), true);
   assert.deepEqual(sink.ids(), [start!.id]);
   await d.close();
 });
@@ -186,7 +187,7 @@ test('Accounting-On/-Off events go through like any other', async () => {
   const d = open(dir, [sink]);
   const on = nasEvent('accounting-on', { nasIdentifier: 'nas1', nasIpAddress: '127.0.0.1' }, 'BOOT1', 1000);
   d.record(on);
-  assert.equal(await d.whenIdle(1000), true);
+  assert.equal(await d.whenIdle(WAIT_MS), true);
   assert.equal(on.id, 'nas1.BOOT1:accounting-on');
   assert.deepEqual(sink.ids(), [on.id]);
   await d.close();
@@ -244,7 +245,7 @@ test('group commit: a record reaches no sink before the fdatasync covering it co
   assert.equal(sink.attempts.length, 0, 'not delivered while the fdatasync is in flight');
   assert.equal(d.pending(), evs.length, 'nothing acknowledged, nothing compacted away');
   for (const f of held.splice(0)) f();
-  assert.equal(await d.whenIdle(2000), true);
+  assert.equal(await d.whenIdle(WAIT_MS), true);
   assert.deepEqual(sink.ids().sort(), evs.map((e) => e.id).sort());
   assert.equal(d.pending(), 0);
   assert.equal(calls, 1);

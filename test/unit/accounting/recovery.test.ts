@@ -6,6 +6,7 @@ import { AccountingDispatcher, HEARTBEAT_FILE, interimEvent, startEvent, stopEve
 import { crashStopTime, recoverOpenSessions } from '../../../accounting/recovery.js';
 import type { AccountingEvent } from '../../../accounting/record.js';
 import { MemorySink, session, tempDir } from './queue/fakes.js';
+import { WAIT_MS } from '../../helpers/wait.js';
 
 const lane = { backoff: { initialMs: 10, maxMs: 50, factor: 2, jitter: 0 } };
 
@@ -22,7 +23,7 @@ test('sessions open at a crash get exactly one NAS-Reboot Stop, with their last 
   const counters = { inputOctets: 5 * 2 ** 32 + 7, outputOctets: 11, inputPackets: 3, outputPackets: 4 };
   d1.record(interimEvent(b, counters, 1, b.startTime + 60_000));
   d1.record(stopEvent(c, ZERO_COUNTERS, 'User-Request', c.startTime + 1000));
-  await d1.whenIdle(1000);
+  assert.equal(await d1.whenIdle(WAIT_MS), true);
   await d1.close(); // the process "dies" here: a and b never got a Stop
   fs.writeFileSync(path.join(dir, HEARTBEAT_FILE), `${b.startTime + 90_000}\n`);
 
@@ -31,7 +32,7 @@ test('sessions open at a crash get exactly one NAS-Reboot Stop, with their last 
   const report = recoverOpenSessions(d2, { now: b.startTime + 500_000 });
   assert.equal(report.closed, 2);
   assert.equal(report.previousAlive, b.startTime + 90_000);
-  assert.equal(await d2.whenIdle(1000), true);
+  assert.equal(await d2.whenIdle(WAIT_MS), true);
   const got = stops(sink2);
   assert.deepEqual(got.map((e) => [e.session.sessionId, e.cause]).sort(), [[a.sessionId, 'NAS-Reboot'], [b.sessionId, 'NAS-Reboot']]);
   const bStop = got.find((e) => e.session.sessionId === b.sessionId)!;
@@ -60,7 +61,7 @@ test('a crash during recovery leaves only the sessions not yet closed', async ()
   const up = new MemorySink('radius');
   const d3 = AccountingDispatcher.open({ spoolDir: dir, targets: [up], heartbeatMs: 0, lane });
   assert.equal(recoverOpenSessions(d3).closed, 2);
-  assert.equal(await d3.whenIdle(1000), true);
+  assert.equal(await d3.whenIdle(WAIT_MS), true);
   const ids = up.ids();
   assert.equal(ids.filter((id) => id.endsWith(':start')).length, 3);
   assert.equal(ids.filter((id) => id.endsWith(':stop')).length, 3);

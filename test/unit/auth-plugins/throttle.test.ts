@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { AuthChain } from '../../../auth-plugins/chain.js';
 import { Throttle } from '../../../auth-plugins/throttle.js';
@@ -72,12 +71,15 @@ test('a success clears the user counter, not the address counter', () => {
   }
 });
 
-test('failures expire after the window; a lockout ends after lockoutSeconds', async () => {
+// Time is the mocked Date (the throttle reads Date.now()): real sleeps overshoot on a busy
+// machine, and an overshoot of 80 ms turned "within the window" into "after it".
+test('failures expire after the window; a lockout ends after lockoutSeconds', (ctx) => {
+  ctx.mock.timers.enable({ apis: ['Date'], now: 1_700_000_000_000 });
   const t = new Throttle({ user: limit(2, 0.15, 0.25), address: false });
   try {
     const req = request(pap('x'), { peerName: 'erin' });
     t.recordFailure(req);
-    await sleep(200); // window over: the first failure is forgotten
+    ctx.mock.timers.tick(200); // window over: the first failure is forgotten
     t.recordFailure(req);
     assert.equal(t.check(req).throttled, false);
     assert.equal(t.failures('user', 'erin'), 1);
@@ -85,7 +87,9 @@ test('failures expire after the window; a lockout ends after lockoutSeconds', as
     const c = t.check(req);
     assert.equal(c.throttled, true);
     assert.equal(c.throttled && c.retryAfterSeconds, 1);
-    await sleep(300);
+    ctx.mock.timers.tick(240);
+    assert.equal(t.check(req).throttled, true, 'still locked out 10 ms before the end');
+    ctx.mock.timers.tick(20);
     assert.equal(t.check(req).throttled, false);
     assert.equal(t.failures('user', 'erin'), 0, 'the counter restarts after a lockout');
   } finally {
@@ -93,14 +97,16 @@ test('failures expire after the window; a lockout ends after lockoutSeconds', as
   }
 });
 
-test('the window is not extended by later failures', async () => {
+test('the window is not extended by later failures', (ctx) => {
+  ctx.mock.timers.enable({ apis: ['Date'], now: 1_700_000_000_000 });
   const t = new Throttle({ user: limit(3, 0.2, 10), address: false });
   try {
     const req = request(pap('x'), { peerName: 'frank' });
     t.recordFailure(req);
-    await sleep(120);
+    ctx.mock.timers.tick(120);
     t.recordFailure(req);
-    await sleep(120); // 240 ms after the first: the window (200 ms) is over
+    assert.equal(t.failures('user', 'frank'), 2);
+    ctx.mock.timers.tick(120); // 240 ms after the first: the window (200 ms) is over
     assert.equal(t.failures('user', 'frank'), 0);
     t.recordFailure(req);
     assert.equal(t.check(req).throttled, false);

@@ -115,14 +115,17 @@ test('bad specifications throw CONFIG_INVALID naming the pool', () => {
 test('lease and release stay O(1): 65 536 slots churned with bounded work', () => {
   const pool = new IpPool({ name: 'big', local: '10.0.0.1', remote: '10.1.0.0-10.1.255.255' });
   assert.equal(pool.size, 65536);
-  const t0 = process.hrtime.bigint();
+  // CPU time, not wall time: the bound is on the work done, which other processes on a busy
+  // machine do not change (they do stretch the wall clock).
+  const t0 = process.cpuUsage();
   const held: string[] = [];
   for (let i = 0; i < 65536; i++) held.push(remoteOf(pool.lease(`s${i}`)));
   assert.equal(pool.lease('extra').ok, false);
   for (let i = 0; i < 65536; i += 2) pool.release(held[i] as string);
   for (let i = 0; i < 32768; i++) assert.ok(pool.lease(`t${i}`).ok);
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  assert.ok(ms < 2000, `${ms} ms`);
+  const cpu = process.cpuUsage(t0);
+  const ms = (cpu.user + cpu.system) / 1000;
+  assert.ok(ms < 2000, `${ms} ms of CPU`);
   assert.equal(pool.free, 0);
   assert.equal([...pool.leases()].length, 65536);
 });

@@ -4,17 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { earliest, now, TimerSlot } from '../../../server/timers.js';
+import { WAIT_MS, waitFor } from '../../helpers/wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Waits (bounded) until `cond` holds. */
-async function until(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await sleep(5);
-  }
-}
 
 test('slots fire once each, in deadline order, not before their deadline', async () => {
   const fired: [string, number, number][] = [];
@@ -28,7 +20,7 @@ test('slots fire once each, in deadline order, not before their deadline', async
   mk('a', 20);
   mk('b', 40);
   assert.equal(c.deadline, t0 + 60);
-  await until(() => fired.length === 3);
+  await waitFor('the slots to fire', () => fired.length === 3, WAIT_MS, { stepMs: 5 });
   assert.deepEqual(fired.map((f) => f[0]), ['a', 'b', 'c']);
   for (const [, at, due] of fired) assert.ok(at >= due - 1, `fired ${due - at} ms early`);
   assert.equal(c.deadline, undefined);
@@ -51,7 +43,7 @@ test('clear() stops a slot; set() moves it earlier or later; the same deadline t
   c.set(t0 + 15);
   c.set(null);
   c.set(t0 + 40); // later
-  await until(() => fired.length === 2);
+  await waitFor('the slots to fire', () => fired.length === 2, WAIT_MS, { stepMs: 5 });
   await sleep(40);
   assert.deepEqual(fired, ['b', 'c']);
 });
@@ -72,7 +64,7 @@ test('a callback that clears another slot due in the same turn stops it; one re-
   a.set(t0 + 10);
   b.set(t0 + 10.001); // due in the same turn as a (after it: later deadline)
   r.set(t0 + 11);
-  await until(() => fired.filter((f) => f === 'r').length === 2);
+  await waitFor('the slots to fire', () => fired.filter((f) => f === 'r').length === 2, WAIT_MS, { stepMs: 5 });
   await sleep(20);
   assert.deepEqual(fired, ['a', 'r', 'r']);
 });
@@ -105,7 +97,7 @@ test('many slots with cleared and moved ones: heap order holds, each live slot f
     want.set(i, at);
     slots[i]!.set(at);
   }
-  await until(() => fired.size === want.size);
+  await waitFor('the slots to fire', () => fired.size === want.size, WAIT_MS, { stepMs: 5 });
   await sleep(30);
   assert.equal(fired.size, want.size);
   for (const [i, k] of fired) {
@@ -138,7 +130,7 @@ test('a deadline moved later (kept at its old place until then) fires once, at t
   c.set(t0 + 30); // later than b now
   c.set(t0 + 28); // earlier again, still after b
   assert.equal(a.deadline, t0 + 40);
-  await until(() => fired.length === 3);
+  await waitFor('the slots to fire', () => fired.length === 3, WAIT_MS, { stepMs: 5 });
   await sleep(20);
   assert.deepEqual(fired.map((f) => f[0]), ['b', 'c', 'a']);
   const at = Object.fromEntries(fired.map(([n, t]) => [n, t - t0]));
@@ -157,7 +149,7 @@ test('a slot moved later then cleared does not fire; slots moved later past each
   // Placed in one order, then all moved later so that the order reverses.
   slots.forEach((s, i) => s.set(t0 + 5 + i));
   slots.forEach((s, i) => s.set(t0 + 60 - i));
-  await until(() => order.length === 20);
+  await waitFor('the slots to fire', () => order.length === 20, WAIT_MS, { stepMs: 5 });
   await sleep(20);
   assert.deepEqual(order, Array.from({ length: 20 }, (_, i) => 19 - i));
 });

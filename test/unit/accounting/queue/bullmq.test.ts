@@ -6,6 +6,7 @@ import { AccountingDispatcher } from '../../../../accounting/dispatcher.js';
 import type { AccountingEvent } from '../../../../accounting/record.js';
 import { redisAvailable, startRedis, type TestRedis } from '../../../helpers/redis.js';
 import { lifecycle, MemorySink, tempDir, until } from './fakes.js';
+import { WAIT_MS } from '../../../helpers/wait.js';
 
 const FAST = { initialMs: 20, maxMs: 200, factor: 2, jitter: 0 };
 const skip = redisAvailable() ? false : 'redis-server is not installed';
@@ -124,7 +125,7 @@ test('with the dispatcher: local sinks in-process, shared ones through Redis, sp
   assert.deepEqual(d.targetNames, ['wtmp', FORWARDER_NAME]);
   const evs = [...lifecycle(4, 2), ...lifecycle(5, 0)];
   for (const ev of evs) d.record(ev);
-  assert.equal(await d.whenIdle(5000), true);
+  assert.equal(await d.whenIdle(WAIT_MS), true);
   await until(() => radius.delivered.length === evs.length, 10_000);
   assert.equal(wtmp.delivered.length, evs.length);
   assert.equal(d.pending(), 0);

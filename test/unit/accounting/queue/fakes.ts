@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AccountingEvent, AccountingSink, SessionInfo } from '../../../../accounting/record.js';
 import { interimEvent, startEvent, stopEvent } from '../../../../accounting/dispatcher.js';
+import { WAIT_MS, waitFor } from '../../../helpers/wait.js';
 
 export class MemorySink implements AccountingSink {
   readonly name: string;
@@ -70,12 +71,9 @@ export function lifecycle(n: number, interims = 1): AccountingEvent[] {
   return out;
 }
 
-export async function until(cond: () => boolean, timeoutMs = 5000, stepMs = 5): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
+/** The shared bounded wait (test/helpers/wait.ts), polling every `stepMs`. */
+export async function until(cond: () => boolean, timeoutMs = WAIT_MS, stepMs = 5): Promise<void> {
+  await waitFor('condition', cond, timeoutMs, { stepMs });
 }
 
 const made: string[] = [];

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { WtmpSink, sessionMarker, wtmpSinkOptions } from '../../../../accounting/wtmp/sink.js';
 import { decodeUtmpFile, encodeUtmp, utmpRecord, UtmpType, UTMP_SIZE } from '../../../../accounting/wtmp/utmp-codec.js';
 import { eventId, type AccountingEvent, type SessionInfo } from '../../../../accounting/record.js';
+import { waitFor } from '../../../helpers/wait.js';
 
 const hasTools = existsSync('/usr/bin/last') && existsSync('/usr/bin/utmpdump') && existsSync('/usr/bin/who');
 const env = { ...process.env, TZ: 'UTC', LC_ALL: 'C' };
@@ -72,12 +73,17 @@ test('last says "still logged in" for a live session whose process the kernel ti
   // last(1) checks /proc/<ut_pid>/loginuid against the user's uid; give a child loginuid 0 and log in as root.
   const child = spawn('sh', ['-c', 'echo 0 > /proc/self/loginuid && exec sleep 30'], { stdio: 'ignore' });
   try {
-    await new Promise((r) => setTimeout(r, 150));
-    let loginuid = '';
-    try {
-      loginuid = readFileSync(`/proc/${child.pid}/loginuid`, 'utf8').trim();
-    } catch { /* no audit support */ }
-    if (loginuid !== '0') return t.skip('cannot set a loginuid here (needs root / CAP_AUDIT_CONTROL)');
+    // The child sets its loginuid once it runs (later on a busy machine): wait for it, bounded;
+    // a kernel without audit support never shows 0, and the test says so.
+    const loginuid = (): string => {
+      try {
+        return readFileSync(`/proc/${child.pid}/loginuid`, 'utf8').trim();
+      } catch {
+        return ''; /* no audit support */
+      }
+    };
+    const set = await waitFor('loginuid 0', () => loginuid() === '0', 10_000).catch(() => false);
+    if (!set) return t.skip('cannot set a loginuid here (needs root / CAP_AUDIT_CONTROL)');
     const wtmp = path.join(dir, 'wtmp');
     const sink = new WtmpSink({ wtmpPath: wtmp });
     const now = Math.floor(Date.now() / 1000) * 1000;

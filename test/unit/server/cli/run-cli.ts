@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from '../../../helpers/paths.js';
+import { CHILD_RUN_MS } from '../../../helpers/wait.js';
 
 export interface CliResult {
   status: number | null;
@@ -13,7 +14,7 @@ export function runCli(args: readonly string[]): CliResult {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'server/cli/main.ts'), ...args], {
     cwd: repoRoot,
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: CHILD_RUN_MS,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -10,6 +10,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { readPassword, runTestAuth } from '../../../../server/cli/test-auth.js';
 import { repoRoot } from '../../../helpers/paths.js';
 import { memoryLog } from '../../auth-plugins/fixtures.js';
+import { CHILD_RUN_MS } from '../../../helpers/wait.js';
 
 let dir = '';
 let config = '';
@@ -77,7 +78,7 @@ function cli(args: string[], input: string): { status: number | null; stdout: st
     cwd: repoRoot,
     encoding: 'utf8',
     input,
-    timeout: 30_000,
+    timeout: CHILD_RUN_MS,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -25,6 +25,7 @@ import { buildEchoReply, IcmpType, parseEcho } from '../../../../server/client/i
 import { now } from '../../../../server/timers.js';
 import type { GreHandler } from '../../../../server/dataplane/gre-socket.js';
 import type { PacketBatch } from '../../../../server/dataplane/native.js';
+import { WAIT_MS, waitFor } from '../../../helpers/wait.js';
 
 export const SERVER = '192.0.2.1';
 export const CLIENT = '192.0.2.10';
@@ -248,11 +249,7 @@ export class World {
   }
 }
 
-/** Polls `cond` every 5 ms for at most `ms`; true when it held. */
-export async function eventually(cond: () => boolean, ms = 3000): Promise<boolean> {
-  for (let waited = 0; waited <= ms; waited += 5) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return cond();
+/** Polls `cond` every 5 ms for at most `ms` (the shared bounded wait); true when it held. */
+export async function eventually(cond: () => boolean, ms = WAIT_MS): Promise<boolean> {
+  return waitFor('condition', cond, ms, { stepMs: 5 }).then(() => true, () => false);
 }

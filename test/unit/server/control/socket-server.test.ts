@@ -12,6 +12,7 @@ import { silentLogger } from '../../../../server/log.js';
 import { runKill } from '../../../../server/cli/kill.js';
 import { runSessions } from '../../../../server/cli/sessions.js';
 import { FakeHost, view } from './fake-host.js';
+import { CHILD_RUN_MS } from '../../../helpers/wait.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ptd-control-'));
 chmodSync(dir, 0o755); // let `nobody` reach the socket file (the permission test)
@@ -150,7 +151,7 @@ test('CLI: clear errors when the server is not running', async () => {
   // A socket file with no listener: a server killed with SIGKILL leaves it behind.
   const stale = path.join(dir, 'crashed.sock');
   const script = `require('node:net').createServer().listen(${JSON.stringify(stale)}, () => process.kill(process.pid, 'SIGKILL'))`;
-  spawnSync(process.execPath, ['-e', script], { timeout: 10_000 });
+  spawnSync(process.execPath, ['-e', script], { timeout: CHILD_RUN_MS });
   assert.ok(statSync(stale).isSocket());
   const dead = await runKill({ socket: stale, user: 'x' });
   assert.equal(dead.exitCode, 2);
@@ -171,7 +172,7 @@ test('permission denied for a user outside the socket group (runs the client as 
     const script = `import { runSessions } from ${JSON.stringify(path.resolve('server/cli/sessions.ts'))}; const r = await runSessions({ socket: ${JSON.stringify(p)} }); process.stdout.write(r.output.join('\\n')); process.exit(r.exitCode);`;
     const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
       encoding: 'utf8',
-      timeout: 30_000,
+      timeout: CHILD_RUN_MS,
       env: { ...process.env, HOME: '/tmp' },
     });
     assert.equal(r.status, 2, r.stderr);

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { repoRoot } from '../../../helpers/paths.js';
+import { CHILD_RUN_MS } from '../../../helpers/wait.js';
 
 export function vectors<T>(name: string): T {
   return JSON.parse(readFileSync(path.join(repoRoot, 'test', 'fixtures', 'vectors', name), 'utf8')) as T;
@@ -35,7 +36,7 @@ let legacyAvailable: boolean | undefined;
 export function opensslLegacyAvailable(): boolean {
   if (legacyAvailable === undefined) {
     const r = spawnSync(process.execPath, ['--openssl-legacy-provider', '-e', "require('node:crypto').createHash('md4')"], {
-      timeout: 20_000,
+      timeout: CHILD_RUN_MS,
     });
     legacyAvailable = r.status === 0;
   }
@@ -50,7 +51,7 @@ export function inLegacyChild<T>(script: string, input: unknown): T {
   const r = spawnSync(process.execPath, ['--openssl-legacy-provider', '-e', script], {
     input: JSON.stringify(input),
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: CHILD_RUN_MS,
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.status !== 0) throw new Error(`legacy child failed (${r.status}): ${r.stderr}`);

@@ -13,6 +13,7 @@ import { ControlLink, type ControlHost, type ControlLinkLimits } from '../../../
 import type { ControlOptions } from '../../../../server/pptp/control-types.js';
 import { ControlConnection } from '../../../../server/pptp/control.js';
 import { now } from '../../../../server/timers.js';
+import { waitFor } from '../../../helpers/wait.js';
 
 interface Fixture {
   server: net.Server;
@@ -108,35 +109,27 @@ function silentPeer(port: number, o: { placeCall: boolean }): Promise<{ socket: 
   });
 }
 
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('ControlLink timers', () => {
   test('PPTP echo timeout: calls end with Lost-Carrier and the link closes, though the peer never closes TCP', async () => {
     const f = await listen({ echoInterval: 200, echoTimeout: 200 });
     const { up } = await silentPeer(f.port, { placeCall: true });
     await up;
     const t0 = Date.now();
-    await until(() => f.lowered.length > 0, 3_000, 'the call to be lowered');
+    await waitFor('the call to be lowered', () => f.lowered.length > 0);
     assert.deepEqual(f.lowered, [{ cause: 'Lost-Carrier', reason: 'PPTP echo timeout' }]);
     assert.ok(f.logs.some((m) => /no answer to Echo-Request, dropping it/.test(m)), f.logs.join('\n'));
     const waited = Date.now() - t0;
     assert.ok(waited < 1_500, `echo timeout took ${waited} ms`);
     // The peer keeps its side open: the link must still go away, bounded.
-    await until(() => f.closed.length === 1, 8_000, 'the link to close');
+    await waitFor('the link to close', () => f.closed.length === 1);
   });
 
   test('limits.deadlines.call: a connection that never places a call is stopped and closed', async () => {
     const f = await listen({ echoInterval: 0, stopTimeout: 300 }, { callDeadlineMs: 300 });
     const { up } = await silentPeer(f.port, { placeCall: false });
     await up;
-    await until(() => f.logs.some((m) => /no call within 0\.3 s \(limits\.deadlines\.call\), closing it/.test(m)), 2_000, 'the deadline');
-    await until(() => f.closed.length === 1, 5_000, 'the link to close');
+    await waitFor('the deadline', () => f.logs.some((m) => /no call within 0\.3 s \(limits\.deadlines\.call\), closing it/.test(m)));
+    await waitFor('the link to close', () => f.closed.length === 1);
   });
 
   test('limits.deadlines.call does not touch a connection whose call was accepted', async () => {
@@ -155,7 +148,7 @@ describe('ControlLink timers', () => {
     sockets.push(s);
     s.on('error', () => undefined);
     s.pause(); // reads nothing, never ends its side
-    await until(() => f.logs.some((m) => /no SCCRQ within the start timeout/.test(m)), 2_000, 'stimeout');
-    await until(() => f.closed.length === 1, 8_000, 'the link to close');
+    await waitFor('stimeout', () => f.logs.some((m) => /no SCCRQ within the start timeout/.test(m)));
+    await waitFor('the link to close', () => f.closed.length === 1);
   });
 });

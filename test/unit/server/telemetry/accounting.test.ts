@@ -13,6 +13,7 @@ import { ACCOUNTING_SPAN } from '../../../../server/telemetry/accounting-spans.j
 import { MemorySink, session, tempDir, until } from '../../accounting/queue/fakes.js';
 import { FakeHost } from '../control/fake-host.js';
 import { scrape, value } from './prometheus.js';
+import { WAIT_MS } from '../../../helpers/wait.js';
 
 const FAST = { backoff: { initialMs: 20, maxMs: 50, factor: 2, jitter: 0 } };
 let telemetry: Telemetry | undefined;
@@ -61,7 +62,7 @@ test('queue depth and oldest record age per target while the sink is down, zero 
   assert.equal(value(s, 'pptpd_accounting_deliveries_total', { sink: 'journal', type: 'stop', result: 'ok' }), 1);
 
   radius.down = false;
-  assert.equal(await d.whenIdle(5000), true);
+  assert.equal(await d.whenIdle(WAIT_MS), true);
   s = await scrape(url);
   assert.equal(value(s, 'pptpd_accounting_queue_depth', { sink: 'radius' }), 0);
   assert.equal(value(s, 'pptpd_accounting_queue_oldest_age_seconds', { sink: 'radius' }), 0);
@@ -101,7 +102,7 @@ test('one trace per delivery attempt: a failed attempt (ERROR, the reason) then 
   d.record(startEvent(s));
   await until(() => radius.attempts.length >= 1);
   radius.down = false;
-  assert.equal(await d.whenIdle(5000), true);
+  assert.equal(await d.whenIdle(WAIT_MS), true);
 
   const spans = exporter.getFinishedSpans().filter((x) => x.name === ACCOUNTING_SPAN);
   const of = (sink: string): ReadableSpan[] =>

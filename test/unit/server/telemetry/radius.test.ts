@@ -13,6 +13,7 @@ import { canRunFreeradius, freeUdpPorts, startFreeradius, type Freeradius } from
 import { session, tempDir } from '../../accounting/queue/fakes.js';
 import { FakeHost } from '../control/fake-host.js';
 import { scrape, value, type Sample } from './prometheus.js';
+import { WAIT_MS } from '../../../helpers/wait.js';
 
 const skip = canRunFreeradius() ?? false;
 let telemetry: Telemetry | undefined;
@@ -130,7 +131,7 @@ describe('RADIUS accounting queued while FreeRADIUS is down', { skip }, () => {
 
     const fr = await startFreeradius({ users: [], ports: { auth: authPort!, acct: acctPort! }, secret });
     closers.push(() => fr.stop());
-    assert.equal(await d.whenIdle(10_000), true);
+    assert.equal(await d.whenIdle(WAIT_MS), true);
     s = await read();
     assert.equal(value(s, 'pptpd_accounting_queue_depth', { sink: 'radius' }), 0);
     assert.equal(value(s, 'pptpd_accounting_queue_oldest_age_seconds', { sink: 'radius' }), 0);
