@@ -67,7 +67,9 @@ describe('a real session, accounted', { skip }, () => {
         const out = cli('sessions', '--json', '--socket', path.join(server.dir, 'control.sock'));
         return JSON.parse(out) as { sessionTimeLeft?: number }[];
       });
-      r = await runPptpClient({ netns: ns.name, user: 'alice', password: 'secret', hold: 5, timeout: 60 });
+      // Held 60 s: `pptpd-ts sessions` (node + tsx) must see it live, and on a busy machine it
+      // took longer than the 5 s this once was.
+      r = await runPptpClient({ netns: ns.name, user: 'alice', password: 'secret', hold: 60, timeout: 60 });
       const [view] = await live;
       assert.ok(view?.sessionTimeLeft !== undefined && view.sessionTimeLeft > 3500 && view.sessionTimeLeft <= 3600, `Session-Timeout from RADIUS applied: ${JSON.stringify(view)}`);
       assert.equal(r.json?.up, true, r.stderr.slice(-2000));

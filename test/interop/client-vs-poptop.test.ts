@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { dataplaneUnavailable } from '../../server/dataplane/native.js';
 import { canRunInterop, startPptpServer } from '../helpers/interop.js';
 import { canUseNetns, Netns, nodeTs } from '../helpers/netns.js';
-import { CHILD_RUN_MS } from '../helpers/wait.js';
+import { CHILD_RUN_MS, WAIT_MS } from '../helpers/wait.js';
 
 const skip = canUseNetns() ?? canRunInterop() ?? dataplaneUnavailable();
 const POPTOP = '10.232.0.2'; // pptp-server.sh default --server-ip
@@ -59,7 +59,7 @@ describe('pptpd-ts client against PoPToP (pptpd + pppd)', { skip, concurrency: 1
       assert.deepEqual(json.dns, ['10.232.0.53'], 'ms-dns from pptpd-options');
       assert.equal(json.ping?.sent, 3);
       assert.ok((json.ping?.received ?? 0) >= 1, `echo answered: ${JSON.stringify(json.ping)}`);
-      await server.waitForPeers(1, 10_000);
+      await server.waitForPeers(1, WAIT_MS); // the VM's console line may trail the client's exit
       assert.equal(server.peers[0]?.remote, json.local, 'pppd on the server side brought up IPCP with our address');
       t.diagnostic(`setup ${json.setupMs} ms, ping ${json.ping?.received}/${json.ping?.sent}`);
     } finally {
