@@ -153,6 +153,11 @@ export class PppSession implements NetworkHost {
     this.stats.txIpOctets += packet.length;
   }
 
+  /** The number of the latest 'auth-verify' event: a verdict for any other is stale. */
+  get latestAttempt(): number {
+    return this.verifySeq;
+  }
+
   /**
    * Server role: the plugin chain's answer to the 'auth-verify' event numbered `attempt`.
    * A verdict for an earlier attempt (the peer renegotiated LCP and authenticates afresh,

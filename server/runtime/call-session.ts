@@ -54,8 +54,6 @@ export class CallSession {
   #lease: Lease | undefined;
   /** The accept being acted on: from the verdict until the network is up (then let go). */
   #authResult: Extract<AuthResult, { verdict: 'accept' }> | undefined;
-  /** The latest auth-verify this session started; older verdicts are dropped. */
-  #verifySeq = 0;
   #endCause: TerminateCause | undefined;
   #endReason: string | undefined;
   readonly #limits = new SessionLimits();
@@ -257,7 +255,6 @@ export class CallSession {
 
   #verify(peerName: string, credentials: AuthRequest['credentials'], seq: number): void {
     this.peerName = peerName;
-    this.#verifySeq = seq;
     const attempt = new AuthAttempt(this, this.#deps.ppp.serverName ?? 'pptpd', peerName, credentials);
     this.#deps.chain.authenticate(attempt.request).then(
       (result) => this.#verdict(attempt, seq, result),
@@ -270,8 +267,8 @@ export class CallSession {
     if (this.state === 'ended') return;
     // A verdict for an attempt the peer has since replaced neither counts nor is reported
     // as the session's: it belongs to a name and credentials no longer in play.
-    if (seq !== this.#verifySeq) {
-      this.log.debug({ attempt: seq, current: this.#verifySeq }, 'stale authentication verdict dropped');
+    if (seq !== this.#ppp.latestAttempt) {
+      this.log.debug({ attempt: seq, current: this.#ppp.latestAttempt }, 'stale authentication verdict dropped');
       return;
     }
     attempt.report(this, result, this.log);
