@@ -3,10 +3,8 @@
 // a SharedArrayBuffer, and a worker torn down while its Reader polls.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { openFifo, type Fifo } from '../../../helpers/fifo.js';
 import { ReaderMode, dataplaneUnavailable, loadDataplane } from '../../../../server/dataplane/native.js';
 import { nodeTs } from '../../../helpers/netns.js';
 import { repoRoot } from '../../../helpers/paths.js';
@@ -14,18 +12,13 @@ import { repoRoot } from '../../../helpers/paths.js';
 const skip = dataplaneUnavailable() ?? false;
 
 describe('native addon misuse', { skip }, () => {
-  let dir: string;
+  let fifo: Fifo;
   let fd: number;
   before(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ptd-misuse-'));
-    const fifo = path.join(dir, 'fifo');
-    execFileSync('mkfifo', [fifo]);
-    fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+    fifo = openFifo('ptd-misuse-');
+    fd = fifo.fd;
   });
-  after(() => {
-    closeSync(fd);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => fifo.close());
 
   it('numbers that would wrap (2^32 + 1, -1, 1.5) are RangeErrors, not 1, 2^32-1 or 1', () => {
     const { Reader } = loadDataplane();

@@ -3,28 +3,20 @@
 // buffered, so each write that lands before a read becomes one "packet".)
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { writeSync } from 'node:fs';
+import { openFifo, type Fifo } from '../../../helpers/fifo.js';
 import { ReaderMode, dataplaneUnavailable, loadDataplane, type NativeReader } from '../../../../server/dataplane/native.js';
 
 const skip = dataplaneUnavailable() ?? false;
 
 describe('native Reader (TUN mode) on a FIFO', { skip }, () => {
-  let dir: string;
+  let fifo: Fifo;
   let fd: number;
   before(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'ptd-reader-'));
-    const fifo = path.join(dir, 'fifo');
-    execFileSync('mkfifo', [fifo]);
-    // O_RDWR on a FIFO never blocks on Linux and keeps a writer, so no EOF.
-    fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+    fifo = openFifo('ptd-reader-');
+    fd = fifo.fd;
   });
-  after(() => {
-    closeSync(fd);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => fifo.close());
 
   it('delivers reads as a batch in its reused slab, then stops cleanly', async () => {
     const { Reader } = loadDataplane();
